@@ -1,0 +1,1 @@
+//! The ppc64 adapter.

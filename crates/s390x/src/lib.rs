@@ -1,0 +1,1 @@
+//! The s390x adapter.

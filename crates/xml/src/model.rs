@@ -1,0 +1,231 @@
+//! The values the XML layer produces: libvirt CPU definitions and CPUID dumps.
+//!
+//! These are plain data, mirroring libvirt's `virCPUDef` and `<cpudata>`; they decide
+//! nothing. Every element that later layers may reject (a model name, a feature name)
+//! carries the [`Pos`] it was read from, so an "unknown feature" error can name line and
+//! column.
+
+/// A 1-based line and column in the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+}
+
+/// Whether a `<cpu>` describes a host (it has `<arch>`) or a guest (it has none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CpuKind {
+    /// A host CPU: `<arch>` present; feature policies are ignored (all required).
+    Host,
+    /// A guest CPU: policies count.
+    Guest,
+}
+
+/// libvirt's `<cpu mode=>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    /// `custom` (the default).
+    #[default]
+    Custom,
+    /// `host-model`.
+    HostModel,
+    /// `host-passthrough`.
+    HostPassthrough,
+    /// `maximum`.
+    Maximum,
+}
+
+/// libvirt's `<cpu match=>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Match {
+    /// `minimum`.
+    Minimum,
+    /// `exact` (the default).
+    #[default]
+    Exact,
+    /// `strict`.
+    Strict,
+}
+
+/// libvirt's `<cpu check=>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Check {
+    /// `none`.
+    None,
+    /// `partial`.
+    Partial,
+    /// `full`.
+    Full,
+}
+
+/// libvirt's `<model fallback=>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Fallback {
+    /// `allow` (the default).
+    #[default]
+    Allow,
+    /// `forbid`.
+    Forbid,
+}
+
+/// libvirt's `<feature policy=>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Policy {
+    /// `force`: claimed supported whatever the host says.
+    Force,
+    /// `require` (the default for guests).
+    Require,
+    /// `optional`: used if the host has it.
+    Optional,
+    /// `disable`: hidden from the guest.
+    Disable,
+    /// `forbid`: the host must not have it.
+    Forbid,
+}
+
+impl Policy {
+    /// The attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Force => "force",
+            Policy::Require => "require",
+            Policy::Optional => "optional",
+            Policy::Disable => "disable",
+            Policy::Forbid => "forbid",
+        }
+    }
+}
+
+/// `<model>`: the named CPU model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModelRef {
+    /// The model name, e.g. `Skylake-Client-IBRS`.
+    pub name: String,
+    /// `fallback=`, if given.
+    pub fallback: Option<Fallback>,
+    /// `vendor_id=`, if given.
+    pub vendor_id: Option<String>,
+    /// Where `<model>` stood.
+    pub pos: Pos,
+}
+
+/// `<feature>`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Feature {
+    /// The feature name as written.
+    pub name: String,
+    /// `policy=`; `None` when absent (host CPUs, or the guest default `require`).
+    pub policy: Option<Policy>,
+    /// Where `<feature>` stood.
+    pub pos: Pos,
+}
+
+/// `<signature family= model= stepping=>` (host CPUs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Signature {
+    /// CPU family.
+    pub family: u32,
+    /// CPU model number.
+    pub model: u32,
+    /// Stepping, if given.
+    pub stepping: Option<u32>,
+}
+
+/// `<topology>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Topology {
+    /// `sockets=`.
+    pub sockets: u32,
+    /// `dies=` (default 1).
+    pub dies: Option<u32>,
+    /// `clusters=` (default 1).
+    pub clusters: Option<u32>,
+    /// `cores=`.
+    pub cores: u32,
+    /// `threads=`.
+    pub threads: u32,
+}
+
+/// One libvirt `<cpu>` element, parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CpuDef {
+    /// Host or guest, from the presence of `<arch>` (libvirt's rule).
+    pub kind: CpuKind,
+    /// `mode=` (guests).
+    pub mode: Mode,
+    /// `match=` if written (guests).
+    pub match_: Option<Match>,
+    /// `check=` if written (guests).
+    pub check: Option<Check>,
+    /// `<arch>` text (hosts).
+    pub arch: Option<String>,
+    /// `<model>`.
+    pub model: Option<ModelRef>,
+    /// `<vendor>` text.
+    pub vendor: Option<String>,
+    /// `<signature>` (hosts).
+    pub signature: Option<Signature>,
+    /// `<microcode version=>` (hosts).
+    pub microcode: Option<u64>,
+    /// `<topology>`.
+    pub topology: Option<Topology>,
+    /// `<feature>` elements in document order.
+    pub features: Vec<Feature>,
+    /// Where `<cpu>` stood.
+    pub pos: Pos,
+}
+
+impl CpuDef {
+    /// The effective match (`exact` when not written).
+    pub fn match_or_default(&self) -> Match {
+        self.match_.unwrap_or_default()
+    }
+
+    /// The effective policy of a feature: hosts ignore policies (all required), guests
+    /// default to `require`.
+    pub fn policy_of(&self, f: &Feature) -> Policy {
+        match self.kind {
+            CpuKind::Host => Policy::Require,
+            CpuKind::Guest => f.policy.unwrap_or(Policy::Require),
+        }
+    }
+}
+
+/// One item of a CPUID/MSR dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CpuDataItem {
+    /// `<cpuid eax_in= ecx_in= eax= ebx= ecx= edx=>`.
+    Cpuid {
+        /// Leaf (`eax_in`).
+        leaf: u32,
+        /// Sub-leaf (`ecx_in`).
+        subleaf: u32,
+        /// Output registers `[eax, ebx, ecx, edx]`.
+        regs: [u32; 4],
+    },
+    /// `<msr index= eax= edx=>`.
+    Msr {
+        /// MSR index.
+        index: u32,
+        /// Low half.
+        eax: u32,
+        /// High half.
+        edx: u32,
+    },
+    /// `<pvr value=>` (ppc64 dumps).
+    Pvr {
+        /// The processor version register.
+        value: u32,
+    },
+}
+
+/// A `<cpudata arch=>` dump.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct CpuData {
+    /// `arch=` (`x86`, `ppc64`, ...).
+    pub arch: String,
+    /// Items in document order.
+    pub items: Vec<CpuDataItem>,
+}

@@ -1,0 +1,99 @@
+//! Reading input files, guessing their architecture, and the arch-independent commands
+//! (`parse`, `catalog import`).
+use crate::cli::{Common, ParseArgs};
+use crate::{Arch, Error, Output};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The largest input file read, in bytes.
+pub const MAX_INPUT: u64 = 64 << 20;
+
+/// Reads a whole file (or stdin for `-`), bounded by [`MAX_INPUT`].
+pub fn read(path: &Path) -> Result<String, Error> {
+    let name = display(path);
+    let mut buf = Vec::new();
+    let res = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+    };
+    res.map_err(|source| Error::Io {
+        path: name.clone(),
+        source,
+    })?;
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(Error::input(
+            &name,
+            0,
+            0,
+            format!("file is larger than {MAX_INPUT} bytes"),
+        ));
+    }
+    String::from_utf8(buf).map_err(|e| Error::input(&name, 0, 0, format!("not UTF-8 text: {e}")))
+}
+
+/// How a path is named in messages.
+pub fn display(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The architecture of a command: `--arch`, else the first input that names one, else x86.
+pub fn arch_of(forced: Option<Arch>, paths: &[&PathBuf]) -> Result<Arch, Error> {
+    if let Some(a) = forced {
+        return Ok(a);
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            continue;
+        }
+        let text = read(p)?;
+        if let Some(a) = sniff_arch(&text) {
+            return Ok(a);
+        }
+    }
+    Ok(Arch::X86)
+}
+
+/// Finds an architecture named by an `<arch>` element or a `<cpudata arch=>` attribute.
+pub fn sniff_arch(text: &str) -> Option<Arch> {
+    if let Some(i) = text.find("<arch>") {
+        let rest = &text[i + 6..];
+        if let Some(j) = rest.find("</arch>") {
+            return Arch::from_name(rest[..j].trim());
+        }
+    }
+    if let Some(i) = text.find("<cpudata") {
+        let rest = &text[i..];
+        for q in ["arch='", "arch=\""] {
+            if let Some(j) = rest.find(q) {
+                let v = &rest[j + q.len()..];
+                let end = v.find(['\'', '"']).unwrap_or(v.len());
+                return Arch::from_name(&v[..end]);
+            }
+        }
+    }
+    None
+}
+
+/// `cpucompat parse FILE`.
+pub fn parse_command(_common: &Common, args: &ParseArgs) -> Result<Output, Error> {
+    Err(Error::usage(format!(
+        "parse {}: not available yet",
+        display(&args.file)
+    )))
+}
+
+/// `cpucompat catalog import --cpu-map DIR`.
+pub fn catalog_import(dir: &Path, arch: &str) -> Result<Output, Error> {
+    Err(Error::usage(format!(
+        "catalog import {} ({arch}): not available yet",
+        dir.display()
+    )))
+}
