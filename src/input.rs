@@ -1,7 +1,6 @@
 //! Reading input files, guessing their architecture, and the arch-independent commands
 //! (`parse`, `catalog import`).
-use crate::cli::{Common, ParseArgs};
-use crate::{Arch, Error, Output};
+use crate::{Arch, Error};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -80,20 +79,4 @@ pub fn sniff_arch(text: &str) -> Option<Arch> {
         }
     }
     None
-}
-
-/// `cpucompat parse FILE`.
-pub fn parse_command(_common: &Common, args: &ParseArgs) -> Result<Output, Error> {
-    Err(Error::usage(format!(
-        "parse {}: not available yet",
-        display(&args.file)
-    )))
-}
-
-/// `cpucompat catalog import --cpu-map DIR`.
-pub fn catalog_import(dir: &Path, arch: &str) -> Result<Output, Error> {
-    Err(Error::usage(format!(
-        "catalog import {} ({arch}): not available yet",
-        dir.display()
-    )))
 }

@@ -1,8 +1,10 @@
 //! cpucompat: the engine facade. It reads inputs, dispatches by architecture to the
 //! adapters, and renders results; the CLI in `main.rs` is a thin shell over [`run`].
+mod catalog_cmd;
 pub mod cli;
 mod error;
 mod input;
+mod parse_cmd;
 mod ppc64;
 mod s390x;
 mod x86;
@@ -131,10 +133,10 @@ pub fn run(cli: Cli) -> Result<Output, Error> {
             Arch::Ppc64 => ppc64::qmp(&common, &a),
             Arch::S390x => s390x::qmp(&common, &a),
         },
-        Command::Parse(a) => input::parse_command(&common, &a),
+        Command::Parse(a) => parse_cmd::parse_command(&common, &a),
         Command::Catalog(cli::CatalogCommand::Import {
             cpu_map,
             catalog_arch,
-        }) => input::catalog_import(&cpu_map, &catalog_arch),
+        }) => catalog_cmd::catalog_import(&cpu_map, &catalog_arch),
     }
 }
