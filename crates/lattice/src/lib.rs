@@ -27,6 +27,7 @@
 //! This crate does no I/O, knows no architecture and holds no names: adapters map feature
 //! names to [`Bit`]s and back.
 #![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod compare;
 mod level;

@@ -338,7 +338,7 @@ mod tests {
     fn operators_agree_with_methods() {
         let a = set(&[1, 2, 3, 100]);
         let b = set(&[2, 3, 4, 300]);
-        assert_eq!(&a & &b, set(&[2, 3]));
+        assert_eq!(a & b, set(&[2, 3]));
         assert_eq!(a | b, set(&[1, 2, 3, 4, 100, 300]));
         assert_eq!(a - b, set(&[1, 100]));
         assert_eq!(a ^ b, set(&[1, 4, 100, 300]));
