@@ -1,3 +1,22 @@
 //! Model catalogs: the RON schema, validation, compilation to a name-to-bit index, the
 //! embedded default catalogs, and the importer of a libvirt `cpu_map` directory.
+//!
+//! The flow is `cpu_map XML --import--> Catalog --to_ron--> specs/catalog/*.ron`, committed;
+//! at build time the RON files become Rust code ([`embedded`]); at run time a [`Catalog`]
+//! (embedded, read from RON, or imported from a cpu_map directory given on the command
+//! line) is validated and compiled into a [`Compiled`] index that the architecture adapters
+//! query: feature names to lattice bits and back, vendors, and models with libvirt's
+//! inheritance resolved.
+mod compile;
+pub mod embedded;
+mod error;
+mod import;
+mod ron_io;
 pub mod schema;
+
+pub use compile::{Compiled, FeatureInfo, ModelInfo, VendorInfo};
+pub use cpucompat_lattice::{Bit, FeatureSet};
+pub use error::CatalogError;
+pub use import::import_cpu_map;
+pub use ron_io::{to_ron, WIDTH};
+pub use schema::*;
