@@ -1,5 +1,171 @@
 //! libvirt CPU XML in and out: guest and host `<cpu>`, capabilities, domain XML,
 //! domcapabilities, `<cpudata>` dumps, files of many `<cpu>` elements.
 //!
-//! Parsing produces the values of [`model`]; it decides nothing.
+//! Parsing produces the values of [`model`]; it decides nothing (model and feature names
+//! are the adapters' business). Reading happens in two stages:
+//!
+//! 1. a lexical scanner (`scan`) walks the whole input once, enforcing the safety rules
+//!    (no DTD, no entities, [`Limits`] on size, depth and element count, balanced tags)
+//!    and cutting out each element that is a CPU definition;
+//! 2. each such element alone is parsed into a tree (roxmltree) and read by libvirt's
+//!    rules (`cpu`, `cpudata`).
+//!
+//! [`parse_cpus`] and the streaming [`CpuReader`] are the same machine; the reader keeps
+//! only one `<cpu>` element in memory at a time. Errors carry the 1-based line and column
+//! ([`XmlError::pos`]). Writing ([`write_cpu`], [`write_cpudata`]) follows libvirt's
+//! formatting byte for byte, and `parse(write(c))` equals [`CpuDef::normalized`].
 pub mod model;
+
+mod cpu;
+mod cpudata;
+mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+mod json;
+mod scan;
+mod tree;
+mod write;
+
+pub use cpudata::write_cpudata;
+pub use error::{ErrorKind, XmlError};
+pub use json::{cpu_to_json, cpudata_to_json};
+pub use model::*;
+pub use write::write_cpu;
+
+use scan::{ChunkKind, Scanner, Target};
+use std::io::BufRead;
+
+/// Resource limits on untrusted input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input in bytes ([`parse_cpus`], [`parse_cpudata`]); for [`CpuReader`], the
+    /// largest single CPU element (or piece of markup). Default 16 MiB.
+    pub max_bytes: usize,
+    /// Deepest element nesting. Default 64.
+    pub max_depth: u32,
+    /// Most elements in the input ([`parse_cpus`], [`parse_cpudata`]); for [`CpuReader`],
+    /// in one CPU element. Default 1 000 000.
+    pub max_elements: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_bytes: 16 << 20,
+            max_depth: 64,
+            max_elements: 1_000_000,
+        }
+    }
+}
+
+fn check_size(text: &str, limits: &Limits) -> Result<(), XmlError> {
+    if text.len() > limits.max_bytes {
+        let pos = scan::Tracker::start().at(text.as_bytes(), limits.max_bytes);
+        return Err(XmlError::new(
+            pos,
+            ErrorKind::TooLarge {
+                limit: limits.max_bytes,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Every CPU definition in `text`, in document order, with the default [`Limits`].
+///
+/// Accepts a bare `<cpu>`, several `<cpu>` at top level or in any wrapper element
+/// (`<cpuTest>`, `<container>`), domain XML (`domain/cpu`), `virsh capabilities`
+/// (`capabilities/host/cpu`) and domain capabilities (the supported host-model `<mode>`,
+/// read as a guest `<cpu>`). No definition at all is an error.
+pub fn parse_cpus(text: &str) -> Result<Vec<CpuDef>, XmlError> {
+    parse_cpus_with(text, &Limits::default())
+}
+
+/// [`parse_cpus`] with explicit limits.
+pub fn parse_cpus_with(text: &str, limits: &Limits) -> Result<Vec<CpuDef>, XmlError> {
+    check_size(text, limits)?;
+    CpuReader::scoped(text.as_bytes(), *limits, true).collect()
+}
+
+/// The `<cpudata>` dump in `text` (the top-level element), with the default [`Limits`].
+pub fn parse_cpudata(text: &str) -> Result<CpuData, XmlError> {
+    parse_cpudata_with(text, &Limits::default())
+}
+
+/// [`parse_cpudata`] with explicit limits.
+pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlError> {
+    check_size(text, limits)?;
+    let mut sc = Scanner::new(text.as_bytes(), *limits, true, Target::CpuData);
+    let mut out = None;
+    while let Some(chunk) = sc.next_chunk() {
+        let chunk = chunk?;
+        out = Some(tree::with_tree(
+            &chunk.text,
+            chunk.pos,
+            limits,
+            cpudata::read_cpudata,
+        )?);
+    }
+    match out {
+        Some(d) => Ok(d),
+        None => Err(XmlError::new(
+            model::Pos { line: 1, column: 1 },
+            ErrorKind::NoCpu("no <cpudata> element found".to_string()),
+        )),
+    }
+}
+
+/// Reads CPU definitions one at a time from a byte stream, keeping only the current
+/// `<cpu>` element in memory: a file of a million host CPUs is never held whole.
+///
+/// Accepts the same forms as [`parse_cpus`]. Limits apply per CPU element
+/// ([`Limits::max_bytes`], [`Limits::max_elements`]) and to the nesting depth. After an
+/// error the iterator ends.
+pub struct CpuReader<R: BufRead> {
+    scanner: Scanner<R>,
+    limits: Limits,
+    failed: bool,
+}
+
+impl<R: BufRead> CpuReader<R> {
+    /// A reader with the default [`Limits`].
+    pub fn new(src: R) -> CpuReader<R> {
+        CpuReader::with_limits(src, Limits::default())
+    }
+
+    /// A reader with explicit limits (applied per CPU element).
+    pub fn with_limits(src: R, limits: Limits) -> CpuReader<R> {
+        CpuReader::scoped(src, limits, false)
+    }
+
+    fn scoped(src: R, limits: Limits, whole: bool) -> CpuReader<R> {
+        CpuReader {
+            scanner: Scanner::new(src, limits, whole, Target::Cpus),
+            limits,
+            failed: false,
+        }
+    }
+
+    /// How many CPU elements have been found so far.
+    pub fn count_so_far(&self) -> usize {
+        self.scanner.found()
+    }
+}
+
+impl<R: BufRead> Iterator for CpuReader<R> {
+    type Item = Result<CpuDef, XmlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let r = self.scanner.next_chunk()?.and_then(|chunk| {
+            let attributes = chunk.kind == ChunkKind::Cpu;
+            tree::with_tree(&chunk.text, chunk.pos, &self.limits, |n, loc| {
+                cpu::read_cpu(n, loc, attributes)
+            })
+        });
+        self.failed = r.is_err();
+        Some(r)
+    }
+}

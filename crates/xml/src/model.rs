@@ -101,7 +101,9 @@ impl Policy {
 /// `<model>`: the named CPU model.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ModelRef {
-    /// The model name, e.g. `Skylake-Client-IBRS`.
+    /// The model name, e.g. `Skylake-Client-IBRS`; empty when `<model>` only carries
+    /// attributes (`<model fallback='forbid'/>` in a host-model guest). Use
+    /// [`CpuDef::model_name`] to get `None` then.
     pub name: String,
     /// `fallback=`, if given.
     pub fallback: Option<Fallback>,
@@ -178,6 +180,72 @@ pub struct CpuDef {
 }
 
 impl CpuDef {
+    /// The named model, if `<model>` has a (non-empty) name.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model
+            .as_ref()
+            .map(|m| m.name.as_str())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The value that writing this definition (libvirt's formatting) and reading it back
+    /// gives, with every position set to zero. This is the "same value" of the round-trip
+    /// law `parse(write(c)) == c.normalized()` (positions aside):
+    /// * hosts: mode custom, no match/check, no `fallback=`/`vendor_id=`, no policies;
+    /// * guests: `match` made explicit (exact) when custom with a named model, else
+    ///   dropped; `<model>` kept when custom or host-model with a name, or host-model
+    ///   (then `fallback` made explicit, `allow`), `fallback`/`vendor_id` kept only in
+    ///   those cases where libvirt writes them; `<vendor>` kept in custom and host-model;
+    ///   every feature policy made explicit (`require`).
+    pub fn normalized(&self) -> CpuDef {
+        let mut c = self.clone();
+        c.pos = Pos::default();
+        let guest = c.kind == CpuKind::Guest;
+        let named = c.model_name().is_some();
+        let formats_model = !guest || matches!(c.mode, Mode::Custom | Mode::HostModel);
+        let formats_fallback =
+            guest && (c.mode == Mode::HostModel || (c.mode == Mode::Custom && named));
+        if guest {
+            c.arch = None;
+            c.match_ = (c.mode == Mode::Custom && named).then(|| c.match_or_default());
+        } else {
+            c.mode = Mode::Custom;
+            c.match_ = None;
+            c.check = None;
+        }
+        let keep_name = formats_model && named;
+        c.model = match c.model.take() {
+            Some(mut m) if keep_name || formats_fallback => {
+                if !keep_name {
+                    m.name.clear();
+                }
+                if formats_fallback {
+                    m.fallback = Some(m.fallback.unwrap_or_default());
+                } else {
+                    m.fallback = None;
+                    m.vendor_id = None;
+                }
+                m.pos = Pos::default();
+                Some(m)
+            }
+            None if guest && c.mode == Mode::HostModel => Some(ModelRef {
+                name: String::new(),
+                fallback: Some(Fallback::Allow),
+                vendor_id: None,
+                pos: Pos::default(),
+            }),
+            _ => None,
+        };
+        if !formats_model {
+            c.vendor = None;
+        }
+        for f in &mut c.features {
+            f.pos = Pos::default();
+            f.policy = guest.then(|| f.policy.unwrap_or(Policy::Require));
+        }
+        c
+    }
+
     /// The effective match (`exact` when not written).
     pub fn match_or_default(&self) -> Match {
         self.match_.unwrap_or_default()

@@ -1,0 +1,81 @@
+//! Fuzz-target bodies (feature `fuzzing`): each takes arbitrary bytes, must never panic,
+//! and checks the laws of this crate on whatever parses:
+//!
+//! * round trip: `parse(write(c)) == c.normalized()` (positions aside), and writing is
+//!   idempotent: `write(parse(write(c))) == write(c)`;
+//! * streaming agrees with whole-input parsing: the [`crate::CpuReader`] over the same
+//!   bytes, read through a tiny buffer, yields the same definitions.
+//!
+//! The `fuzz/` targets are one call each; `tests/fuzz_seeds.rs` runs these over the seed
+//! corpus under `cargo test`.
+use crate::model::{CpuDef, Pos};
+use crate::{parse_cpudata, parse_cpus, write_cpu, write_cpudata, CpuReader};
+
+fn unpositioned(c: &CpuDef) -> CpuDef {
+    let mut c = c.normalized();
+    c.pos = Pos::default();
+    c
+}
+
+/// Checks the round-trip law of one definition; panics (a fuzz finding) if it fails.
+pub fn check_round_trip(c: &CpuDef) {
+    let text = write_cpu(c);
+    let back = match parse_cpus(&text) {
+        Ok(v) => v,
+        Err(e) => panic!("written CPU does not parse: {e}\n{text}"),
+    };
+    assert_eq!(
+        back.len(),
+        1,
+        "written CPU parses to {} CPUs\n{text}",
+        back.len()
+    );
+    assert_eq!(
+        unpositioned(&back[0]),
+        unpositioned(c),
+        "round trip changed\n{text}"
+    );
+    assert_eq!(write_cpu(&back[0]), text, "writing is not idempotent");
+}
+
+/// `parse_cpus` on arbitrary bytes, with the round-trip law on success.
+pub fn parse_cpus_bytes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(cpus) = parse_cpus(text) {
+        for c in &cpus {
+            check_round_trip(c);
+        }
+    }
+}
+
+/// `parse_cpudata` on arbitrary bytes, with the round-trip law on success.
+pub fn parse_cpudata_bytes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(d) = parse_cpudata(text) {
+        let w = write_cpudata(&d);
+        match parse_cpudata(&w) {
+            Ok(back) => assert_eq!(back, d, "cpudata round trip changed\n{w}"),
+            Err(e) => panic!("written cpudata does not parse: {e}\n{w}"),
+        }
+    }
+}
+
+/// The streaming reader on arbitrary bytes through a 7-byte buffer: never panics, and
+/// on UTF-8 input agrees with [`parse_cpus`] (same definitions, or an error from both).
+pub fn stream_bytes(data: &[u8]) {
+    let reader = std::io::BufReader::with_capacity(7, data);
+    let streamed: Result<Vec<CpuDef>, _> = CpuReader::new(reader).collect();
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let whole = parse_cpus(text);
+    match (&streamed, &whole) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "stream and whole-input parses differ"),
+        (Err(a), Err(b)) => assert_eq!(a, b, "stream and whole-input errors differ"),
+        _ => panic!("stream {streamed:?} vs whole {whole:?}"),
+    }
+}
