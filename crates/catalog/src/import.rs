@@ -142,7 +142,10 @@ impl<'a> Xml<'a> {
                 file: file.to_string(),
                 line: p.row,
                 column: p.col,
-                message: format!("bad xml: {e}"),
+                message: match e {
+                    roxmltree::Error::DtdDetected => "bad xml: a dtd is not allowed".to_string(),
+                    e => format!("bad xml: {e}"),
+                },
             }
         })?;
         Ok(Xml { file, doc })
