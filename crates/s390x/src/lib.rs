@@ -1,1 +1,94 @@
-//! The s390x adapter.
+//! The s390x adapter: QEMU's s390x CPU models, decided without QEMU.
+//!
+//! libvirt's s390 driver answers every compare with "identical" and asks a running QEMU
+//! for the real answer. This crate gives the same answers as `qemu-system-s390x` from the
+//! model data alone:
+//!
+//! * [`catalog`]: the per-release data (features with their facility/SCLP/subfunction
+//!   bits, groups, the model table with base/default/full sets), embedded from
+//!   `specs/catalog/s390x*.ron`.
+//! * [`model`]: the algebra: named models and props, IBC, comparison, baseline, static and
+//!   full expansion, runnability against a `max`/host model.
+//! * [`qmp`]: a QMP monitor answering `query-cpu-definitions`,
+//!   `query-cpu-model-expansion`, `-comparison` and `-baseline` byte for byte as QEMU
+//!   does ([`qdict`] holds QEMU's dictionary order).
+//!
+//! The lattice view: a model is a point `(Level::pair(gen, ga), FeatureSet)`; comparison is
+//! the component-wise order test combined with [`cpucompat_lattice::combine`]; baseline is
+//! the meet, presented as the newest definition whose base set the meet still contains.
+pub mod catalog;
+pub mod error;
+pub mod model;
+pub mod qdict;
+pub mod qmp;
+
+pub use catalog::{Catalog, Definition, Feature, Group, Kind, Release};
+pub use error::{CatalogError, HostModelError, ModelError};
+pub use model::{Comparison, CpuModel, DefinitionInfo, Engine, Expansion, Named, Prop};
+pub use qmp::Session;
+
+use std::io::{BufRead, Write};
+
+/// Reads a host model file: a `CpuModelInfo` `{"name": "gen15a-base", "props": {...}}`
+/// (what `query-cpu-model-expansion` of `host` returns under KVM; a whole reply
+/// `{"return": {"model": ...}}` is accepted too) and builds it as the KVM host model.
+pub fn parse_host_model(
+    engine: &Engine<'_>,
+    file: &str,
+    text: &str,
+) -> Result<CpuModel, HostModelError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| HostModelError::Json {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let shape = || HostModelError::Shape {
+        file: file.to_string(),
+    };
+    let mut m = &v;
+    if let Some(r) = m.get("return") {
+        m = r;
+    }
+    if let Some(inner) = m.get("model") {
+        m = inner;
+    }
+    let name = m.get("name").and_then(|n| n.as_str()).ok_or_else(shape)?;
+    let arg = qmp::ModelArg {
+        name: name.to_string(),
+        props: m.get("props").cloned(),
+    };
+    let props = qmp::props_of(&arg).map_err(|_| shape())?;
+    if props.iter().any(|p| p.value.is_none()) {
+        return Err(shape());
+    }
+    engine
+        .build(name, &props)
+        .map_err(|source| HostModelError::Model {
+            file: file.to_string(),
+            source,
+        })
+}
+
+/// Runs a QMP session: greeting, then one reply per input line, flushed as it goes; stops
+/// after `quit` or at the end of the input.
+pub fn serve<R: BufRead, W: Write>(
+    engine: Engine<'_>,
+    input: R,
+    mut output: W,
+) -> std::io::Result<()> {
+    let mut s = Session::new(engine);
+    writeln!(output, "{}\r", s.greeting())?;
+    output.flush()?;
+    for line in input.lines() {
+        let line = line?;
+        if let Some(reply) = s.line(&line) {
+            writeln!(output, "{reply}\r")?;
+            output.flush()?;
+        }
+        if s.has_quit() {
+            break;
+        }
+    }
+    Ok(())
+}
