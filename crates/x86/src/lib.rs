@@ -1,1 +1,170 @@
-//! The x86 adapter.
+//! The x86 adapter: libvirt 11.3's x86 CPU driver, computed over a compiled catalog.
+//!
+//! An [`X86`] engine wraps one [`Compiled`] x86 catalog (libvirt's `cpu_map`) and answers
+//! the questions libvirt's `cpu_x86.c` answers, with the same results and the same feature
+//! order:
+//!
+//! * [`X86::decode`]: raw CPUID/MSR data → a named model plus `require`/`disable`
+//!   features (`x86Decode`; module [`decode`](crate::decode) has the selection rules);
+//! * [`X86::compare`]: host vs guest → identical / superset / incompatible with libvirt's
+//!   messages (`x86Compute`), expressed as the lattice order test
+//!   [`cpucompat_lattice::compare`];
+//! * [`X86::baseline`]: the meet of a pool, presented as a model (`virCPUx86Baseline`);
+//! * [`X86::expand`], [`X86::expand_model`]: every feature a definition implies;
+//! * [`X86::runnable_models`]: which catalog models a host can run, and what blocks the
+//!   others.
+//!
+//! Features are the catalog's universe: bit `i` of a [`FeatureSet`] is catalog feature `i`
+//! (its place in `x86_features.xml`). A CPU definition denotes a set (its "policy −1 view",
+//! [`X86::features_of`]):
+//!
+//! ```text
+//! features(cpu) = model data, then for each <feature> in document order:
+//!                 force/require → add, disable/forbid → remove, optional → skip
+//! ```
+//!
+//! Names are matched exactly (feature aliases are not accepted, as in libvirt 11.3).
+#![forbid(unsafe_code)]
+
+mod baseline;
+mod compare;
+mod cpuid_text;
+mod data;
+mod decode;
+mod error;
+mod hypervisor;
+mod models;
+mod probe;
+
+use cpucompat_catalog::Compiled;
+use cpucompat_lattice::{Bit, FeatureSet};
+use cpucompat_xml::model::{CpuDef, Policy};
+
+pub use baseline::BaselineOptions;
+pub use compare::X86Comparison;
+pub use cpuid_text::parse_cpuid_r;
+pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
+pub use error::X86Error;
+pub use hypervisor::HypervisorModels;
+pub use models::ModelUsability;
+pub use probe::probe_host;
+
+pub use cpucompat_lattice::Relation;
+
+/// The x86 engine over one compiled catalog.
+#[derive(Clone, Debug)]
+pub struct X86<'c> {
+    cat: &'c Compiled,
+    /// Per catalog feature: where its bit lives (None for a non-x86 location).
+    slots: Vec<Option<data::Slot>>,
+    /// Per catalog vendor: leaf 0 `(ebx, edx, ecx)`.
+    vendor_regs: Vec<Option<[u32; 3]>>,
+    /// The vendor named `Intel`, for the TSX erratum.
+    intel: Option<usize>,
+    /// `hle` and `rtm`.
+    tsx: FeatureSet,
+    /// Features with `migratable='no'`.
+    non_migratable: FeatureSet,
+}
+
+impl<'c> X86<'c> {
+    /// An engine over `cat` (an x86 catalog).
+    pub fn new(cat: &'c Compiled) -> X86<'c> {
+        let slots = cat
+            .features()
+            .iter()
+            .map(|f| data::Slot::of(&f.location))
+            .collect();
+        let vendor_regs = cat
+            .vendors()
+            .iter()
+            .map(|v| v.string.as_deref().and_then(data::vendor_regs))
+            .collect();
+        let tsx = ["hle", "rtm"]
+            .iter()
+            .filter_map(|n| cat.feature(n))
+            .collect();
+        X86 {
+            cat,
+            slots,
+            vendor_regs,
+            intel: cat.vendor("Intel"),
+            tsx,
+            non_migratable: cat.migration_blockers(),
+        }
+    }
+
+    /// The catalog this engine decides with.
+    pub fn catalog(&self) -> &'c Compiled {
+        self.cat
+    }
+
+    /// Feature names of a set, in catalog order.
+    pub fn names(&self, set: &FeatureSet) -> Vec<String> {
+        set.iter()
+            .map(|b| self.cat.feature_name(b).to_string())
+            .collect()
+    }
+
+    /// The set a definition denotes: its model's features, then its `<feature>`s in
+    /// document order (force/require add, disable/forbid remove, optional is skipped before
+    /// the name is even looked up). A host definition's policies count as require.
+    pub fn features_of(&self, cpu: &CpuDef) -> Result<FeatureSet, X86Error> {
+        let mut set = match &cpu.model {
+            Some(m) => self.model_features(&m.name, m.pos)?,
+            None => FeatureSet::EMPTY,
+        };
+        for f in &cpu.features {
+            match cpu.policy_of(f) {
+                Policy::Optional => {}
+                Policy::Force | Policy::Require => {
+                    set.insert(self.feature(&f.name, f.pos)?);
+                }
+                Policy::Disable | Policy::Forbid => {
+                    set.remove(self.feature(&f.name, f.pos)?);
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    /// The explicit features of a definition with exactly `policy` (libvirt's
+    /// `x86ModelFromCPU(cpu, policy)` without the model), checking every name it reads.
+    fn explicit(&self, cpu: &CpuDef, policy: Policy) -> Result<FeatureSet, X86Error> {
+        let mut set = FeatureSet::EMPTY;
+        for f in &cpu.features {
+            if cpu.policy_of(f) == policy {
+                set.insert(self.feature(&f.name, f.pos)?);
+            }
+        }
+        Ok(set)
+    }
+
+    fn feature(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<Bit, X86Error> {
+        self.cat
+            .feature(name)
+            .ok_or_else(|| X86Error::UnknownFeature {
+                name: name.to_string(),
+                pos: error::known(pos),
+            })
+    }
+
+    fn model_index(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<usize, X86Error> {
+        self.cat.model(name).ok_or_else(|| X86Error::UnknownModel {
+            name: name.to_string(),
+            pos: error::known(pos),
+        })
+    }
+
+    fn model_features(
+        &self,
+        name: &str,
+        pos: cpucompat_xml::model::Pos,
+    ) -> Result<FeatureSet, X86Error> {
+        Ok(self.cat.models()[self.model_index(name, pos)?].features)
+    }
+
+    fn vendor_name(&self, v: usize) -> &'c str {
+        &self.cat.vendors()[v].name
+    }
+}

@@ -1,0 +1,362 @@
+//! One-off check against libvirt's CPUID test corpus (not run by tests; reads a directory
+//! given on the command line, e.g. a copy of libvirt 11.3's `tests/cputestdata`).
+//!
+//! For every `x86_64-cpuid-<CPU>.xml` dump with `-host.xml` / `-guest.xml` expectations it
+//! decodes the dump as host and as guest with the embedded libvirt 11.3 catalog (the guest
+//! decode with QEMU's model list from `<CPU>.json` for the CPUs libvirt's test registers as
+//! `JSON_MODELS*`) and compares model, vendor, signature and the ordered feature list.
+//! Then the CPUID baselines `x86_64-cpuid-baseline-<A>+<B>.xml`.
+//!
+//! Usage: `cargo run -p cpucompat-x86 --example corpus_check -- DIR`
+use std::path::Path;
+
+use cpucompat_x86::{BaselineOptions, HypervisorModels, X86};
+use cpucompat_xml::model::{
+    CpuData, CpuDataItem, CpuDef, CpuKind, Feature, Match, Mode, ModelRef, Policy, Pos,
+};
+
+const JSON_MODELS: [&str; 18] = [
+    "Core-i5-2540M",
+    "Core-i7-7700",
+    "Core-i7-8550U",
+    "Core-i7-8700",
+    "Xeon-E3-1225-v5",
+    "Xeon-E5-2609-v3",
+    "Xeon-E5-2623-v4",
+    "Xeon-E5-2650",
+    "Xeon-E5-2650-v4",
+    "Xeon-E7540",
+    "Xeon-Gold-6130",
+    "Xeon-Platinum-9242",
+    "Ice-Lake-Server",
+    "Cooperlake",
+    "Core-i5-650",
+    "Core-i7-2600-xsaveopt",
+    "EPYC-7601-32-Core-ibpb",
+    "Xeon-E7-4830",
+];
+
+fn num(s: &str) -> u32 {
+    let s = s.trim();
+    match s.strip_prefix("0x") {
+        Some(h) => u32::from_str_radix(h, 16).unwrap(),
+        None => s.parse().unwrap(),
+    }
+}
+
+fn cpudata(text: &str) -> CpuData {
+    let doc = roxmltree::Document::parse(text).unwrap();
+    let mut items = Vec::new();
+    for n in doc.descendants() {
+        let a = |k: &str| n.attribute(k).map(num).unwrap_or(0);
+        match n.tag_name().name() {
+            "cpuid" => items.push(CpuDataItem::Cpuid {
+                leaf: a("eax_in"),
+                subleaf: a("ecx_in"),
+                regs: [a("eax"), a("ebx"), a("ecx"), a("edx")],
+            }),
+            "msr" => items.push(CpuDataItem::Msr {
+                index: a("index"),
+                eax: a("eax"),
+                edx: a("edx"),
+            }),
+            _ => {}
+        }
+    }
+    CpuData {
+        arch: "x86".into(),
+        items,
+    }
+}
+
+fn cpu(node: roxmltree::Node) -> CpuDef {
+    let child = |name: &str| node.children().find(|c| c.tag_name().name() == name);
+    let arch = child("arch").and_then(|n| n.text()).map(str::to_string);
+    let kind = if arch.is_some() {
+        CpuKind::Host
+    } else {
+        CpuKind::Guest
+    };
+    let model = child("model").map(|m| ModelRef {
+        name: m.text().unwrap_or_default().to_string(),
+        fallback: None,
+        vendor_id: None,
+        pos: Pos::default(),
+    });
+    let features = node
+        .children()
+        .filter(|c| c.tag_name().name() == "feature")
+        .map(|f| Feature {
+            name: f.attribute("name").unwrap().to_string(),
+            policy: f.attribute("policy").map(|p| match p {
+                "force" => Policy::Force,
+                "require" => Policy::Require,
+                "optional" => Policy::Optional,
+                "disable" => Policy::Disable,
+                _ => Policy::Forbid,
+            }),
+            pos: Pos::default(),
+        })
+        .collect();
+    let signature = child("signature").map(|s| cpucompat_xml::model::Signature {
+        family: num(s.attribute("family").unwrap()),
+        model: num(s.attribute("model").unwrap()),
+        stepping: s.attribute("stepping").map(num),
+    });
+    CpuDef {
+        kind,
+        mode: Mode::Custom,
+        match_: match node.attribute("match") {
+            Some("strict") => Some(Match::Strict),
+            Some("minimum") => Some(Match::Minimum),
+            Some(_) => Some(Match::Exact),
+            None => None,
+        },
+        check: None,
+        arch,
+        model,
+        vendor: child("vendor").and_then(|n| n.text()).map(str::to_string),
+        signature,
+        microcode: None,
+        topology: None,
+        features,
+        pos: Pos::default(),
+    }
+}
+
+fn cpus(text: &str) -> Vec<CpuDef> {
+    let doc = roxmltree::Document::parse(text).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "cpu")
+        .map(cpu)
+        .collect()
+}
+
+/// The comparable content of a definition.
+fn key(c: &CpuDef) -> String {
+    let mut s = format!(
+        "model={:?} vendor={:?} sig={:?}\n",
+        c.model.as_ref().map(|m| &m.name),
+        c.vendor,
+        c.signature
+    );
+    for f in &c.features {
+        s += &format!("  {:?} {}\n", f.policy, f.name);
+    }
+    s
+}
+
+fn main() {
+    let dir = std::env::args().nth(1).expect("usage: corpus_check DIR");
+    let dir = Path::new(&dir);
+    let x86 = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            let cpu = n.strip_prefix("x86_64-cpuid-")?.strip_suffix("-host.xml")?;
+            Some(cpu.to_string())
+        })
+        .collect();
+    names.sort();
+    let (mut host_ok, mut guest_ok, mut sig_ok) = (0, 0, 0);
+    for name in &names {
+        let read = |suffix: &str| {
+            std::fs::read_to_string(dir.join(format!("x86_64-cpuid-{name}{suffix}")))
+        };
+        let data = cpudata(&read(".xml").unwrap());
+        let hv = if JSON_MODELS.contains(&name.as_str()) {
+            Some(HypervisorModels::from_qmp_json(&read(".json").unwrap()).unwrap())
+        } else {
+            None
+        };
+        let host = x86.decode(&data, CpuKind::Host, None).unwrap();
+        let want = &cpus(&read("-host.xml").unwrap())[0];
+        if key(&host) == key(want) {
+            host_ok += 1;
+        } else {
+            println!("HOST {name}\n got {}\nwant {}", key(&host), key(want));
+        }
+        let guest = x86.decode(&data, CpuKind::Guest, hv.as_ref()).unwrap();
+        let want = &cpus(&read("-guest.xml").unwrap())[0];
+        if key(&guest) == key(want) {
+            guest_ok += 1;
+        } else {
+            println!("GUEST {name}\n got {}\nwant {}", key(&guest), key(want));
+        }
+        if let (Some(s), Ok(sig)) = (host.signature, read(".sig")) {
+            let hex = sig.lines().next().unwrap_or_default().trim();
+            let eax = cpucompat_x86::make_signature(s.family, s.model, s.stepping.unwrap_or(0));
+            let got = u32::from_str_radix(hex, 16).unwrap() & !0x3000;
+            if eax == got {
+                sig_ok += 1;
+            } else {
+                println!("SIG {name}: {hex} vs {eax:06x}");
+            }
+        }
+    }
+    println!(
+        "decode: host {host_ok}/{n}, guest {guest_ok}/{n}, signature {sig_ok}/{n}",
+        n = names.len()
+    );
+    let pairs = [
+        (
+            "Haswell-noTSX-IBRS+Skylake",
+            "Xeon-E5-2609-v3",
+            "Xeon-Gold-6148",
+        ),
+        (
+            "Haswell-noTSX-IBRS+Skylake-IBRS",
+            "Xeon-E5-2609-v3",
+            "Xeon-Gold-6130",
+        ),
+        (
+            "Broadwell-IBRS+Cascadelake",
+            "Xeon-E5-2623-v4",
+            "Xeon-Platinum-8268",
+        ),
+        (
+            "Cascadelake+Skylake-IBRS",
+            "Xeon-Platinum-8268",
+            "Xeon-Gold-6130",
+        ),
+        (
+            "Cascadelake+Skylake",
+            "Xeon-Platinum-9242",
+            "Xeon-Gold-6148",
+        ),
+        (
+            "Cascadelake+Icelake",
+            "Xeon-Platinum-9242",
+            "Ice-Lake-Server",
+        ),
+        ("Cooperlake+Icelake", "Cooperlake", "Ice-Lake-Server"),
+        ("Cooperlake+Cascadelake", "Cooperlake", "Xeon-Platinum-9242"),
+        (
+            "Haswell-noTSX-IBRS+Broadwell",
+            "Xeon-E5-2609-v3",
+            "Xeon-E5-2650-v4",
+        ),
+    ];
+    let mut base_ok = 0;
+    let load = |f: &str| cpus(&std::fs::read_to_string(dir.join(f)).unwrap());
+    for (label, a, b) in pairs {
+        let mut input = load(&format!("x86_64-cpuid-{a}-json.xml"));
+        input.extend(load(&format!("x86_64-cpuid-{b}-json.xml")));
+        let got = x86.baseline(&input, &BaselineOptions::default()).unwrap();
+        let want = &load(&format!("x86_64-cpuid-baseline-{label}.xml"))[0];
+        let fb = got.model.as_ref().unwrap().fallback;
+        if key(&got) == key(want) && fb == Some(cpucompat_xml::model::Fallback::Allow) {
+            base_ok += 1;
+        } else {
+            println!(
+                "CPUID BASELINE {label}\n got {}\nwant {}",
+                key(&got),
+                key(want)
+            );
+        }
+        for c in &input {
+            let r = x86.compare(c, &got).unwrap().result;
+            assert_ne!(r, cpucompat_x86::Relation::Incompatible, "{label}");
+        }
+    }
+    println!("cpuid baselines {base_ok}/{}", pairs.len());
+    let mut ok = 0;
+    let mut total = 0;
+    for (test, suffix, expand, migratable) in [
+        ("no-vendor", "result", false, false),
+        ("some-vendors", "result", false, false),
+        ("simple", "result", false, false),
+        ("simple", "expanded", true, false),
+        ("features", "result", false, false),
+        ("features", "expanded", true, false),
+        ("Westmere+Nehalem", "result", false, false),
+        ("Westmere+Nehalem", "migratable", false, true),
+    ] {
+        total += 1;
+        let input = load(&format!("x86_64-baseline-{test}.xml"));
+        let opts = BaselineOptions {
+            expand_features: expand,
+            migratable,
+            hypervisor: None,
+        };
+        let got = x86.baseline(&input, &opts).unwrap();
+        let text =
+            std::fs::read_to_string(dir.join(format!("x86_64-baseline-{test}-{suffix}.xml")))
+                .unwrap();
+        let want = &cpus(&text)[0];
+        let want_fb = if text.contains("fallback='forbid'") {
+            "Forbid"
+        } else {
+            "Allow"
+        };
+        let got_fb = format!("{:?}", got.model.as_ref().unwrap().fallback.unwrap());
+        if key(&got) == key(want) && got_fb == want_fb {
+            ok += 1;
+        } else {
+            println!(
+                "BASELINE {test}-{suffix}\n got {} {got_fb}\nwant {} {want_fb}",
+                key(&got),
+                key(want)
+            );
+        }
+        for c in &input {
+            let r = x86.compare(c, &got).unwrap().result;
+            assert_ne!(r, cpucompat_x86::Relation::Incompatible, "{test}");
+        }
+    }
+    let err = x86
+        .baseline(
+            &load("x86_64-baseline-incompatible-vendors.xml"),
+            &BaselineOptions::default(),
+        )
+        .unwrap_err();
+    println!("incompatible-vendors: {err}");
+    println!("baselines {ok}/{total}");
+    let cases = [
+        ("host", "host", "Identical"),
+        ("host", "host-better", "Incompatible"),
+        ("host", "host-worse", "Superset"),
+        ("host", "host-amd-fake", "Incompatible"),
+        ("host", "host-incomp-arch", "Incompatible"),
+        ("host", "host-no-vendor", "Identical"),
+        ("host-no-vendor", "host", "Incompatible"),
+        ("host", "bogus-model", "error"),
+        ("host", "bogus-feature", "error"),
+        ("host", "min", "Superset"),
+        ("host", "pentium3", "Superset"),
+        ("host", "exact", "Superset"),
+        ("host", "exact-forbid", "Incompatible"),
+        ("host", "exact-forbid-extra", "Superset"),
+        ("host", "exact-disable", "Superset"),
+        ("host", "exact-disable2", "Superset"),
+        ("host", "exact-disable-extra", "Superset"),
+        ("host", "exact-require", "Superset"),
+        ("host", "exact-require-extra", "Incompatible"),
+        ("host", "exact-force", "Superset"),
+        ("host", "strict", "Incompatible"),
+        ("host", "strict-full", "Identical"),
+        ("host", "strict-disable", "Identical"),
+        ("host", "strict-force-extra", "Identical"),
+        ("host", "guest", "Superset"),
+        ("host", "pentium3-amd", "Incompatible"),
+        ("host-amd", "pentium3-amd", "Superset"),
+        ("host-worse", "penryn-force", "Identical"),
+        ("host-SandyBridge", "exact-force-Haswell", "Identical"),
+    ];
+    let mut cmp_ok = 0;
+    for (h, g, want) in cases {
+        let host = &load(&format!("x86_64-{h}.xml"))[0];
+        let guest = &load(&format!("x86_64-{g}.xml"))[0];
+        let got = match x86.compare(host, guest) {
+            Ok(c) => format!("{:?}", c.result),
+            Err(_) => "error".to_string(),
+        };
+        if got == want {
+            cmp_ok += 1;
+        } else {
+            println!("COMPARE {h} {g}: got {got} want {want}");
+        }
+    }
+    println!("compare {cmp_ok}/{}", cases.len());
+}

@@ -1,0 +1,116 @@
+//! The x86 adapter's errors: one variant per way an input can be wrong.
+//!
+//! Messages follow libvirt's wording with a lowercase first letter ("unknown CPU model
+//! Bogus", "CPU vendors do not match"); they never repeat a position: [`X86Error::pos`]
+//! gives the line and column separately, so the caller can print `FILE:LINE:COL: message`.
+use cpucompat_xml::model::Pos;
+
+/// Why the x86 adapter could not answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum X86Error {
+    /// A `<model>` name the catalog does not know.
+    #[error("unknown CPU model {name}")]
+    UnknownModel {
+        /// The name as written.
+        name: String,
+        /// Where `<model>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
+    /// A `<feature>` name the catalog does not know (names match exactly, no aliases).
+    #[error("unknown CPU feature {name}")]
+    UnknownFeature {
+        /// The name as written.
+        name: String,
+        /// Where `<feature>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
+    /// A `<vendor>` name the catalog does not know.
+    #[error("unknown CPU vendor {name}")]
+    UnknownVendor {
+        /// The name as written.
+        name: String,
+        /// Where the `<cpu>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
+    /// A definition that needs a model has none.
+    #[error("no CPU model specified at index {index}")]
+    NoModel {
+        /// Index of the CPU in the input list.
+        index: usize,
+        /// Where the `<cpu>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
+    /// An explicit vendor contradicts the vendor of the CPU's model.
+    #[error("CPU vendor {model_vendor} of model {model} differs from vendor {vendor}")]
+    ModelVendorMismatch {
+        /// The vendor of the model.
+        model_vendor: String,
+        /// The model.
+        model: String,
+        /// The explicit vendor.
+        vendor: String,
+        /// Where the `<cpu>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
+    /// Baseline over CPUs of different vendors.
+    #[error("CPU vendors do not match")]
+    VendorsDoNotMatch,
+    /// Baseline whose intersection is empty.
+    #[error("CPUs are incompatible")]
+    Incompatible,
+    /// Baseline of nothing.
+    #[error("no CPUs given")]
+    NoCpus,
+    /// No catalog model can express the data (e.g. a host decode where every model needs
+    /// a disabled feature, or a catalog with no usable model).
+    #[error("cannot find suitable CPU model for given data")]
+    NoSuitableModel,
+    /// Raw data of another architecture.
+    #[error("CPU data for arch '{0}' is not x86 data")]
+    DataArch(String),
+    /// A QMP reply that is not JSON, or not the expected shape.
+    #[error("invalid QMP reply: {message}")]
+    Qmp {
+        /// What was wrong.
+        message: String,
+        /// Line and column in the JSON text, when known.
+        pos: Option<Pos>,
+    },
+    /// A transcript of QMP replies without a `query-cpu-definitions` answer.
+    #[error("no query-cpu-definitions reply found")]
+    NoDefinitions,
+    /// A line of `cpuid -r` output that is not what it should be.
+    #[error("bad cpuid -r output: expected {expected}")]
+    CpuidText {
+        /// What was expected at that point.
+        expected: String,
+        /// Where.
+        pos: Pos,
+    },
+    /// `cpuid -r` text without a single leaf line.
+    #[error("no CPUID leaves found in cpuid -r output")]
+    NoCpuidLeaves,
+}
+
+impl X86Error {
+    /// The line and column the error points at, when the input gave one.
+    pub fn pos(&self) -> Option<Pos> {
+        let p = match self {
+            X86Error::UnknownModel { pos, .. }
+            | X86Error::UnknownFeature { pos, .. }
+            | X86Error::UnknownVendor { pos, .. }
+            | X86Error::NoModel { pos, .. }
+            | X86Error::ModelVendorMismatch { pos, .. }
+            | X86Error::Qmp { pos, .. } => *pos,
+            X86Error::CpuidText { pos, .. } => Some(*pos),
+            _ => None,
+        };
+        p.filter(|p| p.line != 0)
+    }
+}
+
+/// A position from XML, or `None` for values built in code (line 0).
+pub(crate) fn known(pos: Pos) -> Option<Pos> {
+    (pos.line != 0).then_some(pos)
+}
