@@ -158,7 +158,7 @@ CPU 1:
             err.pos(),
             Some(Pos {
                 line: 2,
-                column: 31
+                column: 29
             })
         );
         let err = parse_cpuid_r("   0x1 0x0 eax=0x1").unwrap_err();
