@@ -1,0 +1,148 @@
+//! Baseline (libvirt's and the compat-mode one) and libvirt's update.
+//!
+//! **libvirt baseline** (`virCPUppc64Baseline`): the first CPU's model must be in the map
+//! and every CPU must name exactly that model (no legacy conversion, so `power8e` next to
+//! `POWER8` fails). Vendors, CPU by CPU: an unknown vendor is an error; with a model that
+//! has a vendor, a different one is an error; with a model that has none, all vendors
+//! written must agree. The result is a custom guest `match='exact'` with the model and
+//! `fallback='forbid'`, naming a vendor only when the model has none and a CPU gave one.
+//!
+//! **Compat-mode baseline** (our extension): for a pool of hosts, the highest compat
+//! level every host supports, as a `host-model` guest naming it. With `S(h)` the modes
+//! host `h`'s QEMU family supports that libvirt can also name (`power<N>` in the map's
+//! range), and `top(h) = max S(h)` on the chain:
+//!
+//! ```text
+//! baseline(pool) = meet { top(h) | h ∈ pool }       (Level::meet, i.e. the minimum)
+//! ```
+//!
+//! Each `S(h)` is a down-set of the chain of nameable modes, so the meet lies in every
+//! `S(h)`: every host runs it, and adding a host can only lower it.
+//!
+//! **Update** (`virCPUppc64Update`): a custom guest gets `match='exact'`; host-model,
+//! host-passthrough and maximum guests are left as they are. A written model's fallback
+//! reads as `allow` when absent, as libvirt's parser defaults it.
+use crate::{empty_def, model_name, model_ref, CompatMode, Cpu, Error, Ppc64};
+use cpucompat_lattice::Level;
+use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Match, Mode};
+
+/// The result of a compat-mode baseline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompatBaseline<'a> {
+    mode: &'a CompatMode,
+    def: CpuDef,
+}
+
+impl<'a> CompatBaseline<'a> {
+    /// The compat mode every host supports.
+    pub fn mode(&self) -> &'a CompatMode {
+        self.mode
+    }
+    /// Its point on the chain.
+    pub fn level(&self) -> Level {
+        self.mode.level()
+    }
+    /// The `host-model` guest naming it.
+    pub fn def(&self) -> &CpuDef {
+        &self.def
+    }
+}
+
+impl<'a> Ppc64<'a> {
+    /// libvirt's baseline: see the module documentation.
+    pub fn baseline(&self, cpus: &[CpuDef]) -> Result<CpuDef, Error> {
+        let first = cpus.first().ok_or(Error::NoCpus)?;
+        let first_name = model_name(first).ok_or(Error::NoModel("first"))?;
+        let model = self
+            .map
+            .model(first_name)
+            .ok_or_else(|| Error::UnknownModel(first_name.to_string()))?;
+        let mut vendor: Option<&str> = None;
+        for cpu in cpus {
+            let name = model_name(cpu).unwrap_or("");
+            if name != model.name() {
+                return Err(Error::BaselineModels {
+                    first: model.name().to_string(),
+                    found: name.to_string(),
+                });
+            }
+            let Some(v) = cpu.vendor.as_deref() else {
+                continue;
+            };
+            if !self.map.vendors().iter().any(|k| k == v) {
+                return Err(Error::UnknownVendor(v.to_string()));
+            }
+            match model.vendor() {
+                Some(mv) if mv != v => {
+                    return Err(Error::VendorOfModel {
+                        model: model.name().to_string(),
+                        model_vendor: mv.to_string(),
+                        vendor: v.to_string(),
+                    })
+                }
+                Some(_) => {}
+                None => match vendor {
+                    None => vendor = Some(v),
+                    Some(seen) if seen != v => return Err(Error::VendorsDiffer),
+                    Some(_) => {}
+                },
+            }
+        }
+        let mut out = empty_def(CpuKind::Guest, Mode::Custom);
+        out.match_ = Some(Match::Exact);
+        let mut m = model_ref(model.name());
+        m.fallback = Some(Fallback::Forbid);
+        out.model = Some(m);
+        out.vendor = vendor.map(str::to_string);
+        Ok(out)
+    }
+
+    /// The highest compat level libvirt can name that a host supports.
+    pub fn host_top_mode(&self, host: &Cpu) -> Result<Option<&'a CompatMode>, Error> {
+        let name = || host.model_name().unwrap_or("(unnamed)").to_string();
+        let family = self
+            .host_family(host)
+            .ok_or_else(|| Error::HostFamilyUnknown(name()))?;
+        Ok(self
+            .qemu
+            .compat_modes()
+            .iter()
+            .filter(|m| self.map.compat_level(m.name()).is_some())
+            .filter(|m| self.qemu.supports(family, m))
+            .max_by_key(|m| m.level()))
+    }
+
+    /// The compat-mode baseline of a pool of hosts: see the module documentation.
+    pub fn compat_baseline(&self, hosts: &[Cpu]) -> Result<CompatBaseline<'a>, Error> {
+        if hosts.is_empty() {
+            return Err(Error::NoCpus);
+        }
+        let mut meet: Option<Level> = None;
+        for h in hosts {
+            let top = self.host_top_mode(h)?.ok_or(Error::BaselineNoCompat)?;
+            meet = Some(meet.map_or(top.level(), |l| l.meet(top.level())));
+        }
+        let mode = meet
+            .and_then(|l| self.qemu.mode_at(l))
+            .ok_or(Error::BaselineNoCompat)?;
+        let mut def = empty_def(CpuKind::Guest, Mode::HostModel);
+        let mut m = model_ref(mode.name());
+        m.fallback = Some(Fallback::Allow);
+        def.model = Some(m);
+        Ok(CompatBaseline { mode, def })
+    }
+
+    /// libvirt's update of a guest against a host: see the module documentation.
+    pub fn update(&self, guest: &CpuDef) -> CpuDef {
+        let mut out = guest.clone();
+        if out.kind == CpuKind::Guest && out.mode == Mode::Custom {
+            out.match_ = Some(Match::Exact);
+        }
+        if let Some(m) = out.model.as_mut() {
+            if out.kind == CpuKind::Guest && m.fallback.is_none() && !m.name.is_empty() {
+                m.fallback = Some(Fallback::Allow);
+            }
+        }
+        out
+    }
+}
