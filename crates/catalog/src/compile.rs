@@ -97,6 +97,7 @@ pub struct Compiled {
     vendor_index: HashMap<String, usize>,
     models: Vec<ModelInfo>,
     model_index: HashMap<String, usize>,
+    location_index: HashMap<Location, Bit>,
     blockers: FeatureSet,
 }
 
@@ -118,6 +119,12 @@ impl Compiled {
                 return Err(CatalogError::DuplicateModel(m.name.clone()));
             }
         }
+        let location_index = features
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.location != Location::None)
+            .map(|(i, f)| Ok((f.location.clone(), bit(i)?)))
+            .collect::<Result<HashMap<_, _>, CatalogError>>()?;
         let models = Resolver {
             cat,
             feature_index: &feature_index,
@@ -135,6 +142,7 @@ impl Compiled {
             vendor_index,
             models,
             model_index,
+            location_index,
             blockers,
         })
     }
@@ -178,6 +186,12 @@ impl Compiled {
     pub fn feature_by_alias(&self, name: &str) -> Option<Bit> {
         self.feature(name)
             .or_else(|| self.alias_index.get(name).copied())
+    }
+
+    /// The feature at a location (a CPUID or MSR bit, a facility, ...), if the catalog
+    /// names one there.
+    pub fn feature_at(&self, location: &Location) -> Option<Bit> {
+        self.location_index.get(location).copied()
     }
 
     /// The canonical name of a bit; the empty string for a bit beyond this catalog.

@@ -31,6 +31,15 @@ const MAX_FILE: u64 = 16 << 20;
 
 /// Reads the libvirt cpu_map directory `dir` into a catalog of `arch` (x86 or ppc64).
 pub fn import_cpu_map(dir: &Path, arch: Arch) -> Result<Catalog, CatalogError> {
+    import_with(dir, arch, &read)
+}
+
+/// The importer over any file source: `read` gives the text of a path under `dir`.
+pub(crate) fn import_with(
+    dir: &Path,
+    arch: Arch,
+    read: &dyn Fn(&Path) -> Result<String, CatalogError>,
+) -> Result<Catalog, CatalogError> {
     let index_path = dir.join("index.xml");
     let index_name = index_path.display().to_string();
     let arch_name = match arch {

@@ -10,6 +10,8 @@
 mod compile;
 pub mod embedded;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod import;
 mod ron_io;
 pub mod schema;
