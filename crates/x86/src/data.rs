@@ -243,6 +243,12 @@ impl X86<'_> {
         }
     }
 
+    /// The features decode works from: the dump's catalog features, minus `hle` and `rtm`
+    /// when the TSX erratum applies to the dump's vendor and signature.
+    pub fn read_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
+        Ok(self.detect(&Raw::from_data(data)?).features)
+    }
+
     /// The catalog features whose bit is set in a dump (no vendor or TSX processing).
     pub fn data_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
         Ok(self.features_in(&Raw::from_data(data)?))
