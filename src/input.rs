@@ -31,7 +31,31 @@ pub fn read(path: &Path) -> Result<String, Error> {
             format!("file is larger than {MAX_INPUT} bytes"),
         ));
     }
-    String::from_utf8(buf).map_err(|e| Error::input(&name, 0, 0, format!("not UTF-8 text: {e}")))
+    String::from_utf8(buf).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let (line, column) = line_col(&e.as_bytes()[..bad]);
+        Error::input(&name, line, column, "not UTF-8 text")
+    })
+}
+
+/// The 1-based line and column just after `before` (columns count characters).
+fn line_col(before: &[u8]) -> (u32, u32) {
+    let (mut line, mut col) = (1u32, 1u32);
+    for &b in before {
+        if b == b'\n' {
+            line = line.saturating_add(1);
+            col = 1;
+        } else if b & 0xC0 != 0x80 {
+            col = col.saturating_add(1);
+        }
+    }
+    (line, col)
+}
+
+/// An XML-layer error in file `name`, as a located input error.
+pub fn xml_error(name: &str, e: &cpucompat_xml::XmlError) -> Error {
+    let pos = e.pos();
+    Error::input(name, pos.line, pos.column, e.message())
 }
 
 /// How a path is named in messages.

@@ -1,0 +1,203 @@
+//! `cpucompat parse`, run as the real binary: normalized output, and one located error
+//! line with exit status 2 (and nothing on stdout) for every kind of bad XML.
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn file(name: &str, content: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_xml");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpucompat"));
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut si = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            si.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Parses `content` from a file named `name`; asserts exit 2, no stdout, and the message.
+fn rejects(name: &str, content: &[u8], message: &str) {
+    let p = file(name, content);
+    let r = run(&["parse", p.to_str().unwrap()], None);
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!("cpucompat: error: {}:{message}\n", p.display())
+    );
+}
+
+#[test]
+fn malformed_xml_is_rejected_with_line_and_column() {
+    rejects(
+        "malformed.xml",
+        b"<cpu mode='custom' match='exact'>\n  <model fallback='allow'>Haswell</modle>\n</cpu>\n",
+        "2:34: expected </model> (opened at 2:3), found </modle>",
+    );
+    rejects(
+        "badattr.xml",
+        b"<cpu>\n  <model fallback=allow>Haswell</model>\n</cpu>\n",
+        "2:19: expected a quoted value for attribute 'fallback'",
+    );
+}
+
+#[test]
+fn truncated_xml_is_rejected() {
+    rejects(
+        "truncated.xml",
+        b"<cpu mode='custom' match='exact'>\n  <model fallback='allow'>Haswell</model>\n  <feature policy='require' na",
+        "3:3: unexpected end of input inside the <feature> tag",
+    );
+    rejects(
+        "unclosed.xml",
+        b"<cpu>\n  <model>Haswell</model>\n",
+        "3:1: unexpected end of input: <cpu> opened at 1:1 is not closed",
+    );
+}
+
+#[test]
+fn dtd_is_rejected() {
+    rejects(
+        "dtd.xml",
+        b"<?xml version='1.0'?>\n<!DOCTYPE cpu SYSTEM 'cpu.dtd'>\n<cpu/>\n",
+        "2:1: doctype and entity declarations are not allowed",
+    );
+    rejects(
+        "laughs.xml",
+        b"<!DOCTYPE lolz [\n <!ENTITY lol 'lol'>\n <!ENTITY lol2 '&lol;&lol;&lol;'>\n]>\n<cpu><model>&lol2;</model></cpu>\n",
+        "1:1: doctype and entity declarations are not allowed",
+    );
+}
+
+#[test]
+fn entity_reference_is_rejected() {
+    rejects(
+        "entity.xml",
+        b"<cpu>\n  <model>&xxe;</model>\n</cpu>\n",
+        "2:10: unknown entity reference '&xxe;': only &lt; &gt; &amp; &apos; &quot; and character references are allowed",
+    );
+}
+
+#[test]
+fn too_deep_is_rejected() {
+    let mut s = String::from("<domain>\n");
+    for _ in 0..100 {
+        s.push_str("<a>");
+    }
+    rejects(
+        "deep.xml",
+        s.as_bytes(),
+        "2:190: elements nested deeper than 64 levels",
+    );
+}
+
+#[test]
+fn over_size_is_rejected() {
+    // 16 MiB + a bit: 2 lines of feature elements, over the 16 MiB default limit.
+    let feature = "<feature name='x'/>";
+    let n = (16 << 20) / feature.len() + 10;
+    let mut s = String::with_capacity(n * feature.len() + 64);
+    s.push_str("<cpu><model>a</model>\n");
+    for _ in 0..n {
+        s.push_str(feature);
+    }
+    s.push_str("\n</cpu>\n");
+    let col = (16 << 20) - "<cpu><model>a</model>\n".len() + 1;
+    rejects(
+        "big.xml",
+        s.as_bytes(),
+        &format!("2:{col}: input is larger than 16777216 bytes"),
+    );
+}
+
+#[test]
+fn bad_cpu_definitions_are_rejected() {
+    rejects(
+        "dup.xml",
+        b"<cpu match='exact'>\n  <model>Haswell</model>\n  <feature name='vmx'/>\n  <feature name='vmx' policy='disable'/>\n</cpu>\n",
+        "4:3: feature 'vmx' specified more than once (first at 3:3)",
+    );
+    rejects(
+        "hostmode.xml",
+        b"<cpu mode='host-model'>\n  <arch>x86_64</arch>\n  <model>Haswell</model>\n</cpu>\n",
+        "1:6: a <cpu> with <arch> is a host CPU and cannot have a 'mode' attribute",
+    );
+    rejects(
+        "nothing.xml",
+        b"<domain type='kvm'>\n  <name>vm</name>\n</domain>\n",
+        "1:1: no <cpu> element found in <domain>: expected <cpu> elements, domain XML, capabilities or domain capabilities",
+    );
+    rejects(
+        "binary.xml",
+        b"<cpu>\n<model>\xff</model></cpu>",
+        "2:8: not UTF-8 text",
+    );
+}
+
+#[test]
+fn parse_prints_normalized_xml() {
+    let p = file(
+        "pair.xml",
+        b"<cpuTest>\n<cpu match='exact'>\n  <model>Penryn</model>\n  <feature name='vmx' policy='disable'/>\n</cpu>\n<cpu mode='host-model'/>\n</cpuTest>\n",
+    );
+    let r = run(&["parse", p.to_str().unwrap()], None);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout,
+        "<cpu mode='custom' match='exact'>\n  <model fallback='allow'>Penryn</model>\n  <feature policy='disable' name='vmx'/>\n</cpu>\n<cpu mode='host-model'>\n  <model fallback='allow'/>\n</cpu>\n"
+    );
+}
+
+#[test]
+fn parse_prints_json_from_stdin() {
+    let r = run(
+        &["parse", "--format", "json", "-"],
+        Some(
+            "<cpu><arch>s390x</arch><model>z13</model><feature name='vx' policy='disable'/></cpu>",
+        ),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v[0]["kind"], "host");
+    assert_eq!(v[0]["arch"], "s390x");
+    assert_eq!(v[0]["features"][0]["name"], "vx");
+    assert_eq!(v[0]["features"][0]["policy"], serde_json::Value::Null);
+}
+
+#[test]
+fn parse_prints_a_cpudata_dump() {
+    let r = run(
+        &["parse", "-"],
+        Some("<!-- dump -->\n<cpudata arch='x86'>\n<msr index='0x10A' eax='0xb' edx='0'/>\n</cpudata>\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "<cpudata arch='x86'>\n  <msr index='0x10a' edx='0x00000000' eax='0x0000000b'/>\n</cpudata>\n"
+    );
+}
