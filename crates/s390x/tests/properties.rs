@@ -1,0 +1,139 @@
+//! Laws of the s390x model algebra, checked over random models of both releases.
+//!
+//! A random model is a definition and a feature set: its base or default set, or a random
+//! subset of its full set (what props can reach), so that comparisons hit every relation.
+use cpucompat_lattice::{FeatureSet, Relation};
+use cpucompat_s390x::{CpuModel, Engine, Release};
+use proptest::prelude::*;
+
+fn engine(newest: bool) -> Engine<'static> {
+    Engine::tcg(if newest {
+        Release::Newest
+    } else {
+        Release::Qemu72
+    })
+}
+
+/// (release, definition pick, which set, random words).
+type Raw = (bool, usize, u8, [u64; 8]);
+
+fn raw() -> impl Strategy<Value = Raw> {
+    (any::<bool>(), any::<usize>(), 0u8..4, any::<[u64; 8]>())
+}
+
+fn build(e: &Engine<'_>, (_, pick, kind, words): &Raw) -> CpuModel {
+    let defs = e.catalog().definitions();
+    let i = pick % defs.len();
+    let d = &defs[i];
+    let features = match kind {
+        0 => d.base,
+        1 => d.default,
+        // Random subsets of the full set, biased towards the default set.
+        2 => {
+            d.default
+                ^ (FeatureSet::from_words(*words) & FeatureSet::from_words([words[0]; 8]) & d.full)
+        }
+        _ => FeatureSet::from_words(*words) & d.full,
+    };
+    e.model(i, features).expect("a definition of this catalog")
+}
+
+fn runs_on(r: Relation) -> bool {
+    matches!(r, Relation::Identical | Relation::Subset)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn baseline_runs_on_both_inputs(a in raw(), b in raw()) {
+        let e = engine(a.0);
+        let (ma, mb) = (build(&e, &a), build(&e, &b));
+        if let Ok(base) = e.baseline(&ma, &mb) {
+            prop_assert!(runs_on(e.compare(&base, &ma).result));
+            prop_assert!(runs_on(e.compare(&base, &mb).result));
+        }
+    }
+
+    #[test]
+    fn baseline_is_commutative(a in raw(), b in raw()) {
+        let e = engine(a.0);
+        let (ma, mb) = (build(&e, &a), build(&e, &b));
+        prop_assert_eq!(e.baseline(&ma, &mb), e.baseline(&mb, &ma));
+    }
+
+    #[test]
+    fn baseline_ibc_never_exceeds_either_input(a in raw(), b in raw()) {
+        let e = engine(a.0);
+        let (ma, mb) = (build(&e, &a), build(&e, &b));
+        if let Ok(base) = e.baseline(&ma, &mb) {
+            prop_assert!(e.ibc(&base) <= e.ibc(&ma));
+            prop_assert!(e.ibc(&base) <= e.ibc(&mb));
+            prop_assert!(e.level(&base) <= e.level(&ma).min(e.level(&mb)));
+        }
+    }
+
+    #[test]
+    fn baseline_keeps_only_common_features(a in raw(), b in raw()) {
+        let e = engine(a.0);
+        let (ma, mb) = (build(&e, &a), build(&e, &b));
+        if let Ok(base) = e.baseline(&ma, &mb) {
+            prop_assert!(base.features().is_subset(&(*ma.features() & *mb.features())));
+        }
+    }
+
+    #[test]
+    fn comparison_with_itself_is_identical(a in raw()) {
+        let e = engine(a.0);
+        let m = build(&e, &a);
+        let c = e.compare(&m, &m);
+        prop_assert_eq!(c.result, Relation::Identical);
+        prop_assert!(c.responsible.is_empty());
+    }
+
+    #[test]
+    fn comparison_is_antisymmetric(a in raw(), b in raw()) {
+        let e = engine(a.0);
+        let (ma, mb) = (build(&e, &a), build(&e, &b));
+        prop_assert_eq!(e.compare(&ma, &mb).result, e.compare(&mb, &ma).result.flip());
+    }
+
+    #[test]
+    fn runnable_on_host_agrees_with_comparison(h in raw(), g in raw()) {
+        let tcg = engine(h.0);
+        let host = build(&tcg, &h);
+        let e = tcg.with_host(host);
+        let guest = build(&e, &g);
+        let by_compare = runs_on(e.compare(&guest, &host).result);
+        prop_assert_eq!(e.runnable(&guest), by_compare);
+        prop_assert_eq!(e.unavailable(&host, &guest).is_empty(), by_compare);
+    }
+
+    #[test]
+    fn static_expansion_round_trips(a in raw()) {
+        // Rebuilding the static expansion gives the same model back.
+        let e = engine(a.0);
+        let m = build(&e, &a);
+        let x = e.expand_static(&m);
+        let props: Vec<cpucompat_s390x::Prop> = x
+            .props
+            .iter()
+            .map(|(n, v)| cpucompat_s390x::Prop { name: n.clone(), value: Some(*v) })
+            .collect();
+        prop_assert_eq!(e.build(&x.name, &props), Ok(m));
+    }
+}
+
+#[test]
+fn ibc_follows_generation_and_ga() {
+    let e = engine(true);
+    let cat = e.catalog();
+    let ibc = |n: &str| cat.definition(cat.definition_index(n).expect(n)).ibc();
+    assert_eq!(ibc("z900"), 0);
+    assert_eq!(ibc("z10EC"), 0x01);
+    assert_eq!(ibc("z13"), 0x31);
+    assert_eq!(ibc("z13s"), 0x32);
+    assert_eq!(ibc("z14.2"), 0x42);
+    assert_eq!(ibc("gen16b"), 0x61);
+    assert_eq!(ibc("gen17a"), 0x71);
+}
