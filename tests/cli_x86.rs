@@ -1,0 +1,523 @@
+//! The x86 commands, run as the real binary on the libvirt test files committed under
+//! `specs/cases/x86/data`: exit codes (0 ok / compatible, 1 incompatible, 2 error), the
+//! JSON shapes, error lines naming file, line and column, the host report, and the
+//! agreement of `cpuid -r | cpucompat decode - --as host` with the live probe.
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases/x86/data")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `cpucompat ARGS` in the data directory, with `stdin` as its input.
+fn cpucompat(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cpucompat"))
+        .args(args)
+        .current_dir(data())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[test]
+fn compare_identical_exits_0_and_says_identical() {
+    let r = cpucompat(&["compare", "x86_64-host.xml", "x86_64-host.xml"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "CPU described in x86_64-host.xml is identical to host CPU x86_64-host.xml\n"
+    );
+}
+
+#[test]
+fn compare_superset_exits_0() {
+    let r = cpucompat(
+        &["compare", "x86_64-host.xml", "x86_64-host-worse.xml"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "Host CPU x86_64-host.xml is a superset of CPU described in x86_64-host-worse.xml\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn compare_incompatible_exits_1_and_names_every_reason() {
+    let r = cpucompat(
+        &["compare", "x86_64-host.xml", "x86_64-host-better.xml"],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut lines = r.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "CPU described in x86_64-host-better.xml is incompatible with host CPU x86_64-host.xml"
+        )
+    );
+    let reasons: Vec<&str> = lines.collect();
+    assert!(!reasons.is_empty());
+    assert!(reasons.iter().all(|l| l.starts_with("  ")), "{reasons:?}");
+    // Nehalem needs popcnt and sse4.2, which this Penryn host lacks.
+    assert!(
+        reasons
+            .iter()
+            .any(|l| l.contains("popcnt") && l.contains("sse4.2")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn compare_json_has_exactly_the_documented_shape() {
+    let r = cpucompat(
+        &[
+            "compare",
+            "--format",
+            "json",
+            "x86_64-host.xml",
+            "x86_64-host-better.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(
+        keys(&v),
+        ["result", "reasons", "missing", "forbidden", "extra"]
+    );
+    assert_eq!(v["result"], "incompatible");
+    let missing: Vec<&str> = v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(
+        missing.contains(&"popcnt") && missing.contains(&"sse4.2"),
+        "{missing:?}"
+    );
+    assert!(!v["reasons"].as_array().unwrap().is_empty());
+
+    let r = cpucompat(
+        &[
+            "compare",
+            "--format",
+            "json",
+            "x86_64-host.xml",
+            "x86_64-exact-forbid.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    let v = json(&r.stdout);
+    assert_eq!(v["result"], "incompatible");
+    assert_eq!(v["forbidden"], serde_json::json!(["vmx"]));
+
+    let r = cpucompat(
+        &[
+            "compare",
+            "--format",
+            "json",
+            "x86_64-host.xml",
+            "x86_64-host-worse.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0);
+    let v = json(&r.stdout);
+    assert_eq!(v["result"], "superset");
+    assert_eq!(v["missing"], serde_json::json!([]));
+    assert!(!v["extra"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn compare_accepts_a_cpuid_dump_as_host() {
+    // The dump decodes to Skylake-Server plus extras: Penryn runs on it.
+    let r = cpucompat(
+        &[
+            "compare",
+            "--format",
+            "json",
+            "x86_64-cpuid-Xeon-Gold-6148.xml",
+            "x86_64-exact.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json(&r.stdout)["result"], "superset");
+}
+
+#[test]
+fn unknown_feature_is_an_error_with_line_and_column() {
+    let r = cpucompat(
+        &["compare", "x86_64-host.xml", "x86_64-bogus-feature.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: x86_64-bogus-feature.xml:3:3: unknown CPU feature bogus\n"
+    );
+}
+
+#[test]
+fn unknown_model_is_an_error_with_line_and_column() {
+    let r = cpucompat(
+        &["compare", "x86_64-host.xml", "x86_64-bogus-model.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: x86_64-bogus-model.xml:2:3: unknown CPU model Bogus\n"
+    );
+}
+
+#[test]
+fn malformed_xml_is_an_error_with_a_position() {
+    let r = cpucompat(
+        &["baseline", "-"],
+        Some("<cpu>\n  <arch>x86_64</arch>\n  <model>Penryn</mod>\n</cpu>\n"),
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.starts_with("cpucompat: error: <stdin>:3:"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn baseline_of_one_model_is_that_model_with_fallback_forbid() {
+    let r = cpucompat(&["baseline", "x86_64-baseline-simple.xml"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>Westmere</model>\n</cpu>\n"
+    );
+}
+
+#[test]
+fn baseline_features_lists_every_feature_as_required() {
+    let plain = cpucompat(&["baseline", "x86_64-baseline-Westmere+Nehalem.xml"], None);
+    let full = cpucompat(
+        &[
+            "baseline",
+            "--features",
+            "x86_64-baseline-Westmere+Nehalem.xml",
+        ],
+        None,
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    let count = |s: &str| s.matches("<feature ").count();
+    assert!(
+        count(&full.stdout) > count(&plain.stdout) + 20,
+        "{}",
+        full.stdout
+    );
+    assert!(full
+        .stdout
+        .contains("<feature policy='require' name='sse2'/>"));
+    // --migratable drops invtsc, which both inputs have.
+    assert!(plain.stdout.contains("name='invtsc'"));
+    let mig = cpucompat(
+        &[
+            "baseline",
+            "--migratable",
+            "x86_64-baseline-Westmere+Nehalem.xml",
+        ],
+        None,
+    );
+    assert_eq!(mig.code, 0, "{}", mig.stderr);
+    assert!(!mig.stdout.contains("invtsc"), "{}", mig.stdout);
+}
+
+#[test]
+fn baseline_of_several_files_reads_every_cpu() {
+    let r = cpucompat(
+        &[
+            "baseline",
+            "x86_64-cpuid-Xeon-E5-2609-v3-json.xml",
+            "x86_64-cpuid-Xeon-Gold-6148-json.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("<model fallback='allow'>"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn baseline_of_different_vendors_fails_with_exit_2() {
+    let r = cpucompat(
+        &["baseline", "x86_64-baseline-incompatible-vendors.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "cpucompat: error: CPU vendors do not match\n");
+}
+
+#[test]
+fn baseline_json_is_the_cpu_as_json() {
+    let r = cpucompat(
+        &["baseline", "--format", "json", "x86_64-baseline-simple.xml"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert!(r.stdout.contains("Westmere"), "{v}");
+}
+
+#[test]
+fn decode_host_and_guest() {
+    let host = cpucompat(
+        &["decode", "x86_64-cpuid-Xeon-Gold-6148.xml", "--as", "host"],
+        None,
+    );
+    assert_eq!(host.code, 0, "{}", host.stderr);
+    assert!(
+        host.stdout.starts_with("<cpu>\n  <arch>x86_64</arch>\n"),
+        "{}",
+        host.stdout
+    );
+    assert!(host
+        .stdout
+        .contains("<signature family='6' model='85' stepping='4'/>"));
+    let guest = cpucompat(
+        &["decode", "x86_64-cpuid-Xeon-Gold-6148.xml", "--as", "guest"],
+        None,
+    );
+    assert_eq!(guest.code, 0, "{}", guest.stderr);
+    assert!(
+        guest
+            .stdout
+            .starts_with("<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>"),
+        "{}",
+        guest.stdout
+    );
+    assert!(guest.stdout.contains("<vendor>Intel</vendor>"));
+}
+
+#[test]
+fn decode_reads_stdin_and_prints_json() {
+    let dump = std::fs::read_to_string(data().join("x86_64-cpuid-EPYC-7601-32-Core.xml")).unwrap();
+    let file = cpucompat(&["decode", "x86_64-cpuid-EPYC-7601-32-Core.xml"], None);
+    let stdin = cpucompat(&["decode", "-"], Some(&dump));
+    assert_eq!(stdin.code, 0, "{}", stdin.stderr);
+    assert_eq!(stdin.stdout, file.stdout);
+    let j = cpucompat(&["decode", "--format", "json", "-"], Some(&dump));
+    assert_eq!(j.code, 0, "{}", j.stderr);
+    let v = json(&j.stdout);
+    assert!(j.stdout.contains("AMD"), "{v}");
+}
+
+#[test]
+fn decode_guest_with_qemu_models_disables_blockers() {
+    // QEMU lists rdtscp as blocking EPYC-IBPB on this host (libvirt's test expects
+    // `disable rdtscp` although the CPU has it).
+    let r = cpucompat(
+        &[
+            "decode",
+            "x86_64-cpuid-EPYC-7601-32-Core-ibpb.xml",
+            "--as",
+            "guest",
+            "--hypervisor-models",
+            "x86_64-cpuid-EPYC-7601-32-Core-ibpb.json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("<feature policy='disable' name='rdtscp'/>"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn decode_of_a_bad_dump_names_the_position() {
+    let r = cpucompat(
+        &["decode", "-"],
+        Some("<cpudata arch='x86'>\n  <cpuid eax_in='0x0' ecx_in='0x0' eax='zz' ebx='0' ecx='0' edx='0'/>\n</cpudata>\n"),
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.starts_with("cpucompat: error: <stdin>:2:"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn models_of_a_host_say_usable_or_blocked() {
+    let r = cpucompat(&["models", "x86_64-host.xml"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = |name: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{}", r.stdout))
+            .to_string()
+    };
+    assert!(line("Penryn").contains(" yes"));
+    let nehalem = line("Nehalem");
+    assert!(
+        nehalem.contains(" no ") && nehalem.contains("popcnt"),
+        "{nehalem}"
+    );
+
+    let j = cpucompat(&["models", "--format", "json", "x86_64-host.xml"], None);
+    let v = json(&j.stdout);
+    let penryn = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Penryn")
+        .unwrap();
+    assert_eq!(penryn["usable"], true);
+    assert_eq!(penryn["blockers"], serde_json::json!([]));
+}
+
+#[test]
+fn models_without_host_list_the_catalog() {
+    let r = cpucompat(&["models"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().count() > 100);
+    let sky = r
+        .stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("Skylake-Client"))
+        .unwrap();
+    assert!(
+        sky.contains("Intel") && sky.contains("canonical Skylake-Client-v1"),
+        "{sky}"
+    );
+}
+
+#[test]
+fn expand_prints_the_model_features_in_three_forms() {
+    let text = cpucompat(&["expand", "Westmere"], None);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let names: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        names.contains(&"aes") && names.contains(&"sse4.2"),
+        "{names:?}"
+    );
+
+    let j = cpucompat(&["expand", "--format", "json", "Westmere"], None);
+    let v = json(&j.stdout);
+    assert_eq!(keys(&v), ["model", "features"]);
+    assert_eq!(v["model"], "Westmere");
+    assert_eq!(v["features"].as_array().unwrap().len(), names.len());
+
+    let x = cpucompat(&["expand", "--format", "xml", "Westmere"], None);
+    assert_eq!(x.code, 0, "{}", x.stderr);
+    assert!(x.stdout.starts_with(
+        "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>Westmere</model>\n"
+    ));
+    assert_eq!(x.stdout.matches("policy='require'").count(), names.len());
+
+    let bad = cpucompat(&["expand", "Bogus"], None);
+    assert_eq!(bad.code, 2);
+    assert_eq!(bad.stdout, "");
+    assert!(bad.stderr.contains("Bogus"), "{}", bad.stderr);
+}
+
+#[test]
+fn a_missing_cpu_map_is_an_error() {
+    let r = cpucompat(&["models", "--cpu-map", "no-such-dir"], None);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.starts_with("cpucompat: error: no-such-dir"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn no_arguments_prints_a_host_report() {
+    if !cfg!(target_arch = "x86_64") {
+        eprintln!("skipped: not an x86_64 machine");
+        return;
+    }
+    let r = cpucompat(&[], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for label in [
+        "vendor:",
+        "signature:",
+        "host model:",
+        "features:",
+        "runnable models:",
+    ] {
+        assert!(r.stdout.contains(label), "no {label} in\n{}", r.stdout);
+    }
+    let j = cpucompat(&["host", "--format", "json"], None);
+    assert_eq!(j.code, 0, "{}", j.stderr);
+    let v = json(&j.stdout);
+    assert!(v["models"].as_array().unwrap().len() > 100);
+}
+
+/// `cpuid -r | cpucompat decode - --as host` gives what `cpucompat host --format xml` gives.
+#[test]
+fn cpuid_r_decode_agrees_with_the_live_probe() {
+    if !cfg!(target_arch = "x86_64") {
+        eprintln!("skipped: not an x86_64 machine");
+        return;
+    }
+    let Ok(out) = Command::new("cpuid").arg("-r").output() else {
+        eprintln!("skipped: `cpuid` is not installed (apt-get install cpuid)");
+        return;
+    };
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let decoded = cpucompat(&["decode", "-", "--as", "host"], Some(&text));
+    assert_eq!(decoded.code, 0, "{}", decoded.stderr);
+    let live = cpucompat(&["host", "--format", "xml"], None);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    assert_eq!(decoded.stdout, live.stdout);
+}
