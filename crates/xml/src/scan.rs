@@ -73,8 +73,8 @@ impl Tracker {
 /// One lexical token.
 #[derive(Debug)]
 enum Token {
-    /// Character data; `blank` when only whitespace.
-    Text { blank: bool },
+    /// Character data; the offset of its first non-whitespace byte, if any.
+    Text { solid: Option<usize> },
     /// Comment or processing instruction.
     Other,
     /// `<![CDATA[...]]>`.
@@ -210,8 +210,8 @@ fn token(s: &[u8], eof: bool) -> Result<Option<(Token, usize)>, ScanErr> {
         };
         let text = &s[..end];
         check_refs(text, 0)?;
-        let blank = text.iter().all(|&b| is_space(b));
-        return Ok(Some((Token::Text { blank }, end)));
+        let solid = text.iter().position(|&b| !is_space(b));
+        return Ok(Some((Token::Text { solid }, end)));
     }
     if s.len() < 2 {
         return more("unexpected end of input after '<'");
@@ -585,7 +585,10 @@ impl<R: BufRead> Scanner<R> {
                 let pos = self.tracker.at(tok_bytes, valid);
                 return self.fail(XmlError::new(pos, ErrorKind::NotUtf8));
             }
-            let pos = self.tracker.pos();
+            let pos = match tok {
+                Token::Text { solid: Some(off) } => self.tracker.at(tok_bytes, off),
+                _ => self.tracker.pos(),
+            };
             match self.on_token(tok, pos) {
                 Err(e) => return self.fail(e),
                 Ok(complete) => {
@@ -612,8 +615,8 @@ impl<R: BufRead> Scanner<R> {
     /// Applies one token; `Ok(true)` when it completes the selected element.
     fn on_token(&mut self, tok: Token, pos: Pos) -> Result<bool, XmlError> {
         match tok {
-            Token::Text { blank } => {
-                if !blank && self.stack.is_empty() {
+            Token::Text { solid } => {
+                if solid.is_some() && self.stack.is_empty() {
                     return Err(XmlError::syntax(pos, "text outside any element"));
                 }
                 Ok(false)
