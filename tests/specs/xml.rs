@@ -6,8 +6,9 @@
 //! * `output`: the normalized text (each definition as libvirt writes it); re-blessable;
 //! * `json` (optional): the JSON array `cpucompat parse --format json` prints (compact);
 //! * `libvirt_formatted: true`: the fixture was written by libvirt itself, so printing
-//!   must reproduce it byte for byte (an oracle independent of this project);
-//! and always the laws: parse(print(x)) is x normalized (positions aside), printing is
+//!   must reproduce it byte for byte (an oracle independent of this project).
+//!
+//! And always the laws: parse(print(x)) is x normalized (positions aside), printing is
 //! idempotent, and the streaming reader (tiny buffer) agrees with whole-input parsing.
 use crate::common::{expect_text, Case};
 use cpucompat_xml::{
