@@ -12,6 +12,7 @@
 //!   `power<N>` and is refused, as libvirt does.
 use crate::{Error, Pvr};
 use cpucompat_catalog::schema::{Arch, Catalog};
+use cpucompat_catalog::Compiled;
 
 /// A libvirt ppc64 model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +148,34 @@ impl LibvirtMap {
         )
     }
 
+    /// The ppc64 map of a compiled catalog (`embedded::ppc64()`, a loaded cpu_map).
+    pub fn from_compiled(catalog: &Compiled) -> Result<LibvirtMap, Error> {
+        if catalog.arch() != Arch::Ppc64 {
+            return Err(Error::Map {
+                source_name: catalog.source().to_string(),
+                message: format!("catalog is for {:?}, not ppc64", catalog.arch()),
+            });
+        }
+        let vendors = catalog.vendors();
+        LibvirtMap::new(
+            catalog.source(),
+            vendors.iter().map(|v| v.name.clone()).collect(),
+            catalog
+                .models()
+                .iter()
+                .map(|m| {
+                    LibvirtModel::new(
+                        m.name.clone(),
+                        m.vendor
+                            .and_then(|i| vendors.get(i))
+                            .map(|v| v.name.clone()),
+                        m.pvrs.iter().map(|p| (p.value, p.mask)).collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
     /// Where the map came from, e.g. `libvirt 11.3.0 cpu_map`.
     pub fn source(&self) -> &str {
         &self.source
@@ -226,6 +255,20 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn embedded_maps_bound_compat_levels_by_their_models() {
+        let old =
+            LibvirtMap::from_compiled(cpucompat_catalog::embedded::ppc64_libvirt_11_3()).unwrap();
+        assert_eq!(old.compat_range(), Some((6, 10)));
+        let new = LibvirtMap::from_compiled(cpucompat_catalog::embedded::ppc64()).unwrap();
+        assert_eq!(new.compat_range(), Some((6, 11)));
+        assert_eq!(
+            new.model_for_pvr(Pvr::new(0x0082_1200)).unwrap().name(),
+            "POWER11"
+        );
+        assert_eq!(new.model("POWER9").unwrap().vendor(), Some("IBM"));
     }
 
     #[test]
