@@ -357,6 +357,13 @@ fn compare_text(cmp: &X86Comparison, host: &str, guest: &str) -> String {
     for r in &cmp.reasons {
         let _ = writeln!(s, "  {r}");
     }
+    if cmp.result == Relation::Superset && cmp.reasons.is_empty() && !cmp.extra.is_empty() {
+        let _ = writeln!(
+            s,
+            "  Host CPU has features the guest does not use: {}",
+            cmp.extra.join(", ")
+        );
+    }
     s
 }
 

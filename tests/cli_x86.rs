@@ -73,6 +73,14 @@ fn compare_superset_exits_0() {
         "{}",
         r.stdout
     );
+    // host-worse is plain Penryn: the host's 14 extra features are named.
+    let second = r.stdout.lines().nth(1).unwrap();
+    assert!(
+        second.starts_with("  Host CPU has features the guest does not use: ")
+            && second.contains("vmx")
+            && second.split(", ").count() == 14,
+        "{second}"
+    );
 }
 
 #[test]
@@ -520,4 +528,123 @@ fn cpuid_r_decode_agrees_with_the_live_probe() {
     let live = cpucompat(&["host", "--format", "xml"], None);
     assert_eq!(live.code, 0, "{}", live.stderr);
     assert_eq!(decoded.stdout, live.stdout);
+}
+
+#[test]
+fn compare_reads_capabilities_as_host_and_domain_xml_as_guest() {
+    let r = cpucompat(
+        &[
+            "compare",
+            "--format",
+            "json",
+            "../cli/capabilities.xml",
+            "../cli/domain-penryn.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(v["result"], "superset");
+    // The host's extras, less the one the guest disables.
+    let extra: Vec<&str> = v["extra"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(
+        extra.contains(&"dca") && !extra.contains(&"vmx"),
+        "{extra:?}"
+    );
+    // The same host as a bare <cpu> gives the same answer.
+    let bare = cpucompat(
+        &[
+            "compare",
+            "--format",
+            "json",
+            "x86_64-host.xml",
+            "../cli/domain-penryn.xml",
+        ],
+        None,
+    );
+    assert_eq!(bare.stdout, r.stdout);
+}
+
+#[test]
+fn feature_aliases_are_unknown_features_as_in_libvirt() {
+    let r = cpucompat(
+        &["compare", "x86_64-host.xml", "../cli/domain-bogus.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: ../cli/domain-bogus.xml:9:5: unknown CPU feature sse4_2\n"
+    );
+}
+
+#[test]
+fn a_file_without_cpu_is_an_error() {
+    let r = cpucompat(
+        &["compare", "x86_64-host.xml", "../cli/empty-domain.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .starts_with("cpucompat: error: ../cli/empty-domain.xml"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn cpuid_r_text_decodes_like_the_cpudata_dump() {
+    for cpu in ["Xeon-Gold-6148", "EPYC-7601-32-Core"] {
+        for kind in ["host", "guest"] {
+            let xml = cpucompat(
+                &["decode", &format!("x86_64-cpuid-{cpu}.xml"), "--as", kind],
+                None,
+            );
+            let text = cpucompat(
+                &[
+                    "decode",
+                    &format!("x86_64-cpuid-{cpu}.cpuid-r.txt"),
+                    "--as",
+                    kind,
+                ],
+                None,
+            );
+            assert_eq!(xml.code, 0, "{}", xml.stderr);
+            assert_eq!(text.code, 0, "{}", text.stderr);
+            assert_eq!(text.stdout, xml.stdout, "{cpu} as {kind}");
+        }
+    }
+    // And a cpuid -r dump serves as the host of a compare.
+    let r = cpucompat(
+        &[
+            "compare",
+            "x86_64-cpuid-Xeon-Gold-6148.cpuid-r.txt",
+            "x86_64-exact.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn bad_cpuid_r_text_names_line_and_column() {
+    let r = cpucompat(
+        &["decode", "-"],
+        Some("CPU 0:\n   0x00000000 0x00: eax=0x00000016 ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69\n   0x00000001 0x00: eax=0x00050654 ebx=nothex ecx=0x7ffefbff edx=0xbfebfbff\n"),
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.starts_with("cpucompat: error: <stdin>:3:"),
+        "{}",
+        r.stderr
+    );
 }

@@ -6,7 +6,8 @@ Usage: tools/x86-convert/convert.py [SRC] [DEST]
   DEST defaults to specs/cases/x86 (relative to the repository root)
 
 What it writes (the RON shape is documented in tests/specs/x86.rs):
-  DEST/data/                 the input files the cases need, copied verbatim (LGPL-2.1+ data)
+  DEST/data/                 the input files the cases need, copied verbatim (LGPL-2.1+ data),
+                             and two dumps rewritten as `cpuid -r` text (*.cpuid-r.txt)
   DEST/decode-host/*.ron     host-type decode of each real-CPU dump   (-host.xml expected)
   DEST/decode-guest/*.ron    guest-type decode of each real-CPU dump  (-guest.xml expected)
   DEST/signature/*.ron       signature of each dump                   (.sig expected)
@@ -115,6 +116,9 @@ CPUID_BASELINE = [
     ("Haswell-noTSX-IBRS+Broadwell", "Xeon-E5-2609-v3", "Xeon-E5-2650-v4"),
 ]
 
+# Dumps also written in `cpuid -r` form (dumps without MSR items: `cpuid -r` prints none).
+CPUID_R = ["Xeon-Gold-6148", "EPYC-7601-32-Core"]
+
 HEADER = "// Converted from libvirt 11.3 tests/cputestdata by tools/x86-convert/convert.py.\n"
 
 
@@ -151,6 +155,22 @@ def write(kind, name, comment, op, expect):
     )
     with open(os.path.join(d, name + ".ron"), "w", encoding="utf-8") as f:
         f.write(body)
+
+
+def cpuid_r(cpu):
+    """Writes a <cpudata> dump as `cpuid -r` text (one CPU, the tool's line layout)."""
+    import re
+    text = read(f"x86_64-cpuid-{cpu}.xml")
+    lines = ["CPU 0:"]
+    for m in re.finditer(r"<cpuid ([^>]*)/>", text):
+        a = dict(re.findall(r"(\w+)='([^']*)'", m.group(1)))
+        lines.append("   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x" % (
+            int(a["eax_in"], 16), int(a["ecx_in"], 16), int(a["eax"], 16),
+            int(a["ebx"], 16), int(a["ecx"], 16), int(a["edx"], 16)))
+    if "<msr" in text:
+        raise SystemExit(f"{cpu}: has MSR items, which cpuid -r cannot show")
+    with open(os.path.join(DEST, "data", f"x86_64-cpuid-{cpu}.cpuid-r.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def cpus():
@@ -235,6 +255,11 @@ def main():
               f'Baseline(inputs: ["{ia}", "{ib}"], features: false, migratable: false)',
               "Xml(" + raw(read(f"x86_64-cpuid-baseline-{label}.xml")) + ")")
         count("cpuid-baseline")
+
+    # The same CPU as `cpuid -r` prints it, for the CLI tests of the text reader.
+    for cpu in CPUID_R:
+        cpuid_r(cpu)
+        count("cpuid-r")
 
     for k, v in sorted(counts.items()):
         print(f"{k}: {v}")
