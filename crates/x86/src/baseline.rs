@@ -49,14 +49,32 @@ pub struct BaselineOptions {
 impl X86<'_> {
     /// The baseline of a pool of CPU definitions.
     pub fn baseline(&self, cpus: &[CpuDef], opts: &BaselineOptions) -> Result<CpuDef, X86Error> {
-        let first = cpus.first().ok_or(X86Error::NoCpus)?;
-        for (index, cpu) in cpus.iter().enumerate() {
-            if cpu.model.is_none() {
-                return Err(X86Error::NoModel {
-                    index,
-                    pos: known(cpu.pos),
-                });
-            }
+        if let Some((index, cpu)) = cpus.iter().enumerate().find(|(_, c)| c.model.is_none()) {
+            return Err(X86Error::NoModel {
+                index,
+                pos: known(cpu.pos),
+            });
+        }
+        self.baseline_iter(cpus, opts)
+    }
+
+    /// The baseline of a stream of CPU definitions, in `O(1)` memory: a pool of a million
+    /// hosts is folded one definition at a time. Same rules and errors as
+    /// [`X86::baseline`], except that a definition without a model is reported when the
+    /// fold reaches it.
+    pub fn baseline_iter<I, B>(&self, cpus: I, opts: &BaselineOptions) -> Result<CpuDef, X86Error>
+    where
+        I: IntoIterator<Item = B>,
+        B: std::borrow::Borrow<CpuDef>,
+    {
+        let mut it = cpus.into_iter().enumerate();
+        let (_, first) = it.next().ok_or(X86Error::NoCpus)?;
+        let first = first.borrow();
+        if first.model.is_none() {
+            return Err(X86Error::NoModel {
+                index: 0,
+                pos: known(first.pos),
+            });
         }
         let mut base = self.features_of(first)?;
         let mut vendor = match &first.vendor {
@@ -68,7 +86,14 @@ impl X86<'_> {
         };
         let mut output_vendor = first.vendor.is_some();
         let mut names: Vec<String> = first.model.iter().map(|m| m.name.clone()).collect();
-        for cpu in &cpus[1..] {
+        for (index, cpu) in it {
+            let cpu = cpu.borrow();
+            if cpu.model.is_none() {
+                return Err(X86Error::NoModel {
+                    index,
+                    pos: known(cpu.pos),
+                });
+            }
             let set = self.features_of(cpu)?;
             let model_vendor = cpu.model.as_ref().and_then(|m| {
                 self.cat

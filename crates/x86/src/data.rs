@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use cpucompat_catalog::{Location, Reg};
-use cpucompat_lattice::{Bit, FeatureSet};
+use cpucompat_lattice::FeatureSet;
 use cpucompat_xml::model::{CpuData, CpuDataItem};
 
 use crate::{X86Error, X86};
@@ -81,37 +81,30 @@ impl Slot {
     }
 }
 
-/// A dump as a sorted map; MSRs use slots 0 (eax) and 1 (edx).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Raw(pub BTreeMap<Key, [u32; 4]>);
-
-impl Raw {
-    pub(crate) fn from_data(data: &CpuData) -> Result<Raw, X86Error> {
-        if !data.arch.is_empty() && !matches!(data.arch.as_str(), "x86" | "x86_64" | "i686") {
-            return Err(X86Error::DataArch(data.arch.clone()));
-        }
-        let mut map: BTreeMap<Key, [u32; 4]> = BTreeMap::new();
-        for item in &data.items {
-            let (key, regs) = match *item {
-                CpuDataItem::Cpuid {
-                    leaf,
-                    subleaf,
-                    regs,
-                } => (Key::Cpuid(leaf, subleaf), regs),
-                CpuDataItem::Msr { index, eax, edx } => (Key::Msr(index), [eax, edx, 0, 0]),
-                CpuDataItem::Pvr { .. } => return Err(X86Error::DataArch("ppc64".into())),
-            };
-            let e = map.entry(key).or_default();
-            for (a, b) in e.iter_mut().zip(regs) {
-                *a |= b;
-            }
-        }
-        Ok(Raw(map))
+/// A dump's items as `(key, registers)`; MSRs use slots 0 (eax) and 1 (edx). Other
+/// architectures' data is refused.
+pub(crate) fn items(
+    data: &CpuData,
+) -> Result<impl Iterator<Item = (Key, [u32; 4])> + '_, X86Error> {
+    if !data.arch.is_empty() && !matches!(data.arch.as_str(), "x86" | "x86_64" | "i686") {
+        return Err(X86Error::DataArch(data.arch.clone()));
     }
-
-    fn get(&self, key: Key) -> Option<&[u32; 4]> {
-        self.0.get(&key)
+    if data
+        .items
+        .iter()
+        .any(|i| matches!(i, CpuDataItem::Pvr { .. }))
+    {
+        return Err(X86Error::DataArch("ppc64".into()));
     }
+    Ok(data.items.iter().filter_map(|item| match *item {
+        CpuDataItem::Cpuid {
+            leaf,
+            subleaf,
+            regs,
+        } => Some((Key::Cpuid(leaf, subleaf), regs)),
+        CpuDataItem::Msr { index, eax, edx } => Some((Key::Msr(index), [eax, edx, 0, 0])),
+        CpuDataItem::Pvr { .. } => None,
+    }))
 }
 
 /// What decode needs from a dump: the catalog features, the vendor and the signature.
@@ -156,44 +149,43 @@ pub(crate) fn vendor_regs(s: &str) -> Option<[u32; 3]> {
 }
 
 impl X86<'_> {
-    /// The catalog features whose bit is set in `raw`.
-    pub(crate) fn features_in(&self, raw: &Raw) -> FeatureSet {
-        let mut set = FeatureSet::EMPTY;
-        for (i, slot) in self.slots.iter().enumerate() {
-            if let Some(slot) = slot {
-                if raw
-                    .get(slot.key)
-                    .is_some_and(|r| r[slot.reg] & slot.mask != 0)
-                {
-                    if let Ok(b) = Bit::new(i) {
-                        set.insert(b);
+    /// Reads a dump: catalog features (an item repeated under one key counts as the OR of
+    /// its copies), vendor, signature, then the TSX erratum.
+    pub(crate) fn detect(&self, data: &CpuData) -> Result<Detected, X86Error> {
+        let mut features = FeatureSet::EMPTY;
+        let mut leaf0 = [0u32; 3];
+        let mut eax1 = None::<u32>;
+        for (key, regs) in items(data)? {
+            if let Some(slots) = self.by_key.get(&key) {
+                for &(reg, mask, bit) in slots {
+                    if regs[reg] & mask != 0 {
+                        features.insert(bit);
                     }
                 }
             }
+            match key {
+                Key::Cpuid(0, 0) => {
+                    leaf0[0] |= regs[1];
+                    leaf0[1] |= regs[3];
+                    leaf0[2] |= regs[2];
+                }
+                Key::Cpuid(1, 0) => *eax1.get_or_insert(0) |= regs[0],
+                _ => {}
+            }
         }
-        set
-    }
-
-    pub(crate) fn detect(&self, raw: &Raw) -> Detected {
-        let mut features = self.features_in(raw);
-        let vendor = raw.get(Key::Cpuid(0, 0)).and_then(|r| {
-            let regs = [r[1], r[3], r[2]];
-            self.vendor_regs.iter().position(|v| *v == Some(regs))
-        });
-        let signature = raw
-            .get(Key::Cpuid(1, 0))
-            .map_or(0, |r| r[0] & SIGNATURE_MASK);
+        let vendor = self.vendor_regs.iter().position(|v| *v == Some(leaf0));
+        let signature = eax1.map_or(0, |e| e & SIGNATURE_MASK);
         if vendor.is_some() && vendor == self.intel && signature != 0 {
             let (family, model, stepping) = signature_fields(signature);
             if family == 6 && (matches!(model, 60 | 69 | 70) || (model == 63 && stepping < 4)) {
                 features -= self.tsx;
             }
         }
-        Detected {
+        Ok(Detected {
             features,
             vendor,
             signature,
-        }
+        })
     }
 
     /// Raw data holding exactly `features`, the vendor's leaf 0 (when the vendor has a
@@ -204,28 +196,27 @@ impl X86<'_> {
         vendor: Option<&str>,
         signature: Option<u32>,
     ) -> CpuData {
-        let mut raw = Raw::default();
+        let mut raw: BTreeMap<Key, [u32; 4]> = BTreeMap::new();
         for b in features {
             if let Some(Some(slot)) = self.slots.get(b.index()) {
-                raw.0.entry(slot.key).or_default()[slot.reg] |= slot.mask;
+                raw.entry(slot.key).or_default()[slot.reg] |= slot.mask;
             }
         }
         if let Some(regs) = vendor
             .and_then(|v| self.cat.vendor(v))
             .and_then(|i| self.vendor_regs[i])
         {
-            let e = raw.0.entry(Key::Cpuid(0, 0)).or_default();
+            let e = raw.entry(Key::Cpuid(0, 0)).or_default();
             e[1] = regs[0];
             e[3] = regs[1];
             e[2] = regs[2];
         }
         if let Some(sig) = signature {
-            raw.0.entry(Key::Cpuid(1, 0)).or_default()[0] = sig;
+            raw.entry(Key::Cpuid(1, 0)).or_default()[0] = sig;
         }
         CpuData {
             arch: "x86".into(),
             items: raw
-                .0
                 .iter()
                 .map(|(k, r)| match *k {
                     Key::Cpuid(leaf, subleaf) => CpuDataItem::Cpuid {
@@ -246,12 +237,20 @@ impl X86<'_> {
     /// The features decode works from: the dump's catalog features, minus `hle` and `rtm`
     /// when the TSX erratum applies to the dump's vendor and signature.
     pub fn read_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
-        Ok(self.detect(&Raw::from_data(data)?).features)
+        Ok(self.detect(data)?.features)
     }
 
     /// The catalog features whose bit is set in a dump (no vendor or TSX processing).
     pub fn data_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
-        Ok(self.features_in(&Raw::from_data(data)?))
+        let mut features = FeatureSet::EMPTY;
+        for (key, regs) in items(data)? {
+            for &(reg, mask, bit) in self.by_key.get(&key).map_or(&[][..], Vec::as_slice) {
+                if regs[reg] & mask != 0 {
+                    features.insert(bit);
+                }
+            }
+        }
+        Ok(features)
     }
 }
 

@@ -45,7 +45,7 @@ use cpucompat_xml::model::{
     CpuData, CpuDef, CpuKind, Fallback, Feature, Match, Mode, ModelRef, Policy, Pos, Signature,
 };
 
-use crate::data::{signature_fields, Detected, Raw};
+use crate::data::{signature_fields, Detected};
 use crate::{HypervisorModels, X86Error, X86};
 
 /// The outcome of a decode, before it becomes a `<cpu>`.
@@ -68,7 +68,8 @@ pub(crate) struct Request<'a> {
 
 struct Candidate {
     model: usize,
-    features: Vec<(Bit, Policy)>,
+    required: FeatureSet,
+    disabled: FeatureSet,
     score: usize,
     penalty: usize,
 }
@@ -92,7 +93,7 @@ impl X86<'_> {
         kind: CpuKind,
         hv: Option<&HypervisorModels>,
     ) -> Result<CpuDef, X86Error> {
-        let det = self.detect(&Raw::from_data(data)?);
+        let det = self.detect(data)?;
         let req = Request {
             kind,
             hv,
@@ -149,27 +150,21 @@ impl X86<'_> {
             if req.kind == CpuKind::Host && !disabled.is_empty() {
                 continue;
             }
-            let mut features: Vec<(Bit, Policy)> = required
-                .iter()
-                .map(|b| (b, Policy::Require))
-                .chain(disabled.iter().map(|b| (b, Policy::Disable)))
-                .collect();
+            // Removed features become disables only when not already listed.
+            let mut removed = FeatureSet::EMPTY;
             if req.kind == CpuKind::Guest {
                 for &r in &m.removed {
-                    if !required.contains(r)
-                        && !disabled.contains(r)
-                        && !features.iter().any(|&(b, _)| b == r)
-                    {
-                        features.push((r, Policy::Disable));
+                    if !required.contains(r) && !disabled.contains(r) {
+                        removed.insert(r);
                     }
                 }
             }
-            let n = features.len();
-            let d = features.iter().filter(|f| f.1 == Policy::Disable).count();
-            let (score, penalty) = score(n, d);
+            let d = disabled.len() + removed.len();
+            let (score, penalty) = score(required.len() + d, d);
             let cand = Candidate {
                 model: i,
-                features,
+                required,
+                disabled,
                 score,
                 penalty,
             };
@@ -196,7 +191,21 @@ impl X86<'_> {
             }
         }
         let best = best.ok_or(X86Error::NoSuitableModel)?;
-        let mut features = best.features;
+        // Required in catalog order, disabled in catalog order, then the removed features
+        // (guest decode) in the model file's order.
+        let mut features: Vec<(Bit, Policy)> = best
+            .required
+            .iter()
+            .map(|b| (b, Policy::Require))
+            .chain(best.disabled.iter().map(|b| (b, Policy::Disable)))
+            .collect();
+        if req.kind == CpuKind::Guest {
+            for &r in &models[best.model].removed {
+                if !features.iter().any(|&(b, _)| b == r) {
+                    features.push((r, Policy::Disable));
+                }
+            }
+        }
         if req.migratable {
             features.retain(|(b, _)| !self.non_migratable.contains(*b));
         }

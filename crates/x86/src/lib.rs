@@ -57,6 +57,8 @@ pub struct X86<'c> {
     cat: &'c Compiled,
     /// Per catalog feature: where its bit lives (None for a non-x86 location).
     slots: Vec<Option<data::Slot>>,
+    /// Per data key: `(register slot, mask, feature)` of the features living there.
+    by_key: std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>>,
     /// Per catalog vendor: leaf 0 `(ebx, edx, ecx)`.
     vendor_regs: Vec<Option<[u32; 3]>>,
     /// The vendor named `Intel`, for the TSX erratum.
@@ -70,11 +72,18 @@ pub struct X86<'c> {
 impl<'c> X86<'c> {
     /// An engine over `cat` (an x86 catalog).
     pub fn new(cat: &'c Compiled) -> X86<'c> {
-        let slots = cat
+        let slots: Vec<Option<data::Slot>> = cat
             .features()
             .iter()
             .map(|f| data::Slot::of(&f.location))
             .collect();
+        let mut by_key: std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>> =
+            Default::default();
+        for (i, slot) in slots.iter().enumerate() {
+            if let (Some(s), Ok(bit)) = (slot, Bit::new(i)) {
+                by_key.entry(s.key).or_default().push((s.reg, s.mask, bit));
+            }
+        }
         let vendor_regs = cat
             .vendors()
             .iter()
@@ -87,6 +96,7 @@ impl<'c> X86<'c> {
         X86 {
             cat,
             slots,
+            by_key,
             vendor_regs,
             intel: cat.vendor("Intel"),
             tsx,
