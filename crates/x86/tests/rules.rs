@@ -675,3 +675,46 @@ fn runnable_models_list_blockers_in_catalog_order() {
     let err = x.expand_model("Bogus").unwrap_err();
     assert_eq!(err.to_string(), "unknown CPU model Bogus");
 }
+
+// ---- the default (libvirt 12.8) catalog -------------------------------------------------
+
+#[test]
+fn the_default_catalog_decodes_every_dump_losslessly() {
+    let x = X86::new(cpucompat_catalog::embedded::x86());
+    for cpu in [
+        "Xeon-Gold-6148",
+        "Core-i7-2600-xsaveopt",
+        "EPYC-7601-32-Core-ibpb",
+        "Core-i7-4600U",
+        "Xeon-E5-2609-v3",
+        "Pentium-P6100",
+        "Opteron-6234",
+        "Ice-Lake-Server",
+        "Core-i7-8550U",
+        "Atom-D510",
+    ] {
+        let d = dump(cpu);
+        let read = x.read_features(&d).unwrap();
+        for kind in [CpuKind::Host, CpuKind::Guest] {
+            let def = x.decode(&d, kind, None).unwrap();
+            assert_eq!(x.features_of(&def).unwrap(), read, "{cpu} {kind:?}");
+            assert_eq!(x.compare(&def, &def).unwrap().result, Relation::Identical);
+        }
+    }
+}
+
+#[test]
+fn qemu_transcripts_give_models_blockers_and_known_features() {
+    let hv =
+        HypervisorModels::from_qmp_json(&data("x86_64-cpuid-EPYC-7601-32-Core-ibpb.json")).unwrap();
+    assert_eq!(hv.blockers("EPYC-IBPB").unwrap(), ["rdtscp"]);
+    assert!(hv.contains("qemu64") && !hv.contains("Penryn-v1"));
+    let known = hv.known_features().unwrap();
+    // QEMU's spelling is translated to libvirt's.
+    assert!(known.iter().any(|f| f == "pclmuldq"));
+    let err = HypervisorModels::from_qmp_json(
+        "{\"return\": {\"model\": {\"name\": \"base\", \"props\": {}}}}",
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "no query-cpu-definitions reply found");
+}
