@@ -108,7 +108,8 @@ pub enum DecodeAs {
 /// `decode`.
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
-    /// The dump; `-` reads stdin.
+    /// The dump; `-` reads stdin. Not needed with `--pvr`.
+    #[arg(required_unless_present = "pvr", default_value = "-")]
     pub dump: PathBuf,
     /// Decode as a host or a guest CPU.
     #[arg(long = "as", value_enum, default_value = "host")]

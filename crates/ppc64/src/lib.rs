@@ -54,6 +54,22 @@ impl Cpu {
         Cpu { def, pvr: None }
     }
 
+    /// A host CPU of this model (`<arch>ppc64</arch>`, the model, no vendor).
+    pub fn host_named(model: &str) -> Cpu {
+        let mut def = empty_def(CpuKind::Host, Mode::Custom);
+        def.arch = Some("ppc64".to_string());
+        def.model = Some(model_ref(model));
+        Cpu::from_def(def)
+    }
+
+    /// A custom guest of this model (`match='exact'`).
+    pub fn guest_named(model: &str) -> Cpu {
+        let mut def = empty_def(CpuKind::Guest, Mode::Custom);
+        def.match_ = Some(cpucompat_xml::model::Match::Exact);
+        def.model = Some(model_ref(model));
+        Cpu::from_def(def)
+    }
+
     /// The model name, when one is written and not empty.
     pub fn model_name(&self) -> Option<&str> {
         model_name(&self.def)
