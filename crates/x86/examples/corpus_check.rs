@@ -252,4 +252,33 @@ fn main() {
         }
     }
     println!("compare {cmp_ok}/{}", cases.len());
+    let updates = [
+        ("host", "min", "Identical"),
+        ("host", "pentium3", "Identical"),
+        ("host", "guest", "Superset"),
+        ("host", "host-model", "Identical"),
+        ("host", "host-model-nofallback", "Identical"),
+        ("host-invtsc", "host-model", "Superset"),
+        ("host", "host-passthrough", ""),
+        ("host", "host-passthrough-features", ""),
+    ];
+    let mut upd_ok = 0;
+    for (h, g, want) in updates {
+        let host = &load(&format!("x86_64-{h}.xml"))[0];
+        let guest = &load(&format!("x86_64-{g}.xml"))[0];
+        let updated = x86.update(guest, &x86.copy_migratable(host)).unwrap();
+        let text = cpucompat_xml::write_cpu(&updated);
+        let expected = std::fs::read_to_string(dir.join(format!("x86_64-{h}+{g}.xml"))).unwrap();
+        let result = if want.is_empty() {
+            String::new()
+        } else {
+            format!("{:?}", x86.compare(host, &updated).unwrap().result)
+        };
+        if text == expected && result == want {
+            upd_ok += 1;
+        } else {
+            println!("UPDATE {h}+{g}: {result} want {want}\n got {text}\nwant {expected}");
+        }
+    }
+    println!("update {upd_ok}/{}", updates.len());
 }

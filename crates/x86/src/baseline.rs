@@ -32,7 +32,7 @@ use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Feature, Policy, Pos};
 use crate::data::Detected;
 use crate::decode::Request;
 use crate::error::known;
-use crate::{HypervisorModels, X86Error, X86};
+use crate::{named_model, HypervisorModels, X86Error, X86};
 
 /// How to compute a baseline.
 #[derive(Clone, Debug, Default)]
@@ -49,7 +49,11 @@ pub struct BaselineOptions {
 impl X86<'_> {
     /// The baseline of a pool of CPU definitions.
     pub fn baseline(&self, cpus: &[CpuDef], opts: &BaselineOptions) -> Result<CpuDef, X86Error> {
-        if let Some((index, cpu)) = cpus.iter().enumerate().find(|(_, c)| c.model.is_none()) {
+        if let Some((index, cpu)) = cpus
+            .iter()
+            .enumerate()
+            .find(|(_, c)| named_model(c).is_none())
+        {
             return Err(X86Error::NoModel {
                 index,
                 pos: known(cpu.pos),
@@ -70,7 +74,7 @@ impl X86<'_> {
         let mut it = cpus.into_iter().enumerate();
         let (_, first) = it.next().ok_or(X86Error::NoCpus)?;
         let first = first.borrow();
-        if first.model.is_none() {
+        if named_model(first).is_none() {
             return Err(X86Error::NoModel {
                 index: 0,
                 pos: known(first.pos),
@@ -88,7 +92,7 @@ impl X86<'_> {
         let mut names: Vec<String> = first.model.iter().map(|m| m.name.clone()).collect();
         for (index, cpu) in it {
             let cpu = cpu.borrow();
-            if cpu.model.is_none() {
+            if named_model(cpu).is_none() {
                 return Err(X86Error::NoModel {
                     index,
                     pos: known(cpu.pos),
@@ -176,7 +180,7 @@ impl X86<'_> {
 
     /// Every feature a definition implies, sorted by name (`virCPUExpandFeatures`).
     pub fn expand(&self, cpu: &CpuDef) -> Result<CpuDef, X86Error> {
-        let model = cpu.model.as_ref().ok_or(X86Error::NoModel {
+        let model = named_model(cpu).ok_or(X86Error::NoModel {
             index: 0,
             pos: known(cpu.pos),
         })?;

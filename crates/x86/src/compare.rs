@@ -29,16 +29,17 @@
 //! Feature lists print in catalog order, joined with ", ". `match='minimum'` compares like
 //! `exact`. Guests without a model:
 //!
-//! * `host-passthrough` / `maximum`: the guest is the host itself, with its explicit
-//!   features applied (so, without features, identical);
-//! * `host-model`: the guest is the host's *migratable* definition (non-migratable features
-//!   dropped, as libvirt builds it from `virCPUCopyMigratable`), with the guest's features
-//!   re-applied by policy (libvirt's `x86UpdateHostModel`); so identical, or superset on a
-//!   host with `invtsc`.
+//! * `host-model`: the guest is first made concrete, [`X86::update`] against the host's
+//!   *migratable* copy ([`X86::copy_migratable`]), as libvirt's update tests and QEMU
+//!   driver do; so identical, or superset on a host with `invtsc`;
+//! * `host-passthrough` / `maximum`: the same against the full host (libvirt itself leaves
+//!   these to the hypervisor): identical unless the guest's own features say otherwise.
 use cpucompat_lattice::{compare, Flat, Level, Point, Relation, Requirement, Tag};
-use cpucompat_xml::model::{CpuDef, CpuKind, Feature, Match, Mode, ModelRef, Policy, Pos};
+use cpucompat_xml::model::{
+    CpuDef, CpuKind, Fallback, Feature, Match, Mode, ModelRef, Policy, Pos,
+};
 
-use crate::{X86Error, X86};
+use crate::{named_model, X86Error, X86};
 
 /// The answer of [`X86::compare`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +72,7 @@ struct Policies {
 impl X86<'_> {
     /// Compares a guest (or host-type) definition with a host definition.
     pub fn compare(&self, host: &CpuDef, guest: &CpuDef) -> Result<X86Comparison, X86Error> {
-        if host.model.is_none() {
+        if named_model(host).is_none() {
             return Ok(X86Comparison {
                 result: Relation::Incompatible,
                 reasons: vec!["unknown host CPU".into()],
@@ -80,9 +81,20 @@ impl X86<'_> {
                 extra: vec![],
             });
         }
-        if guest.kind == CpuKind::Guest && guest.mode != Mode::Custom {
-            let updated = self.update_host_model(guest, host)?;
-            return self.compare(host, &updated);
+        if guest.kind == CpuKind::Guest {
+            match guest.mode {
+                Mode::Custom => {}
+                Mode::HostModel => {
+                    let updated = self.update(guest, &self.copy_migratable(host))?;
+                    return self.compare(host, &updated);
+                }
+                Mode::HostPassthrough | Mode::Maximum => {
+                    let mut as_host_model = guest.clone();
+                    as_host_model.mode = Mode::HostModel;
+                    let updated = self.update(&as_host_model, host)?;
+                    return self.compare(host, &updated);
+                }
+            }
         }
         let arch_ok = guest
             .arch
@@ -177,7 +189,7 @@ impl X86<'_> {
         if guest.kind == CpuKind::Guest {
             p.force = self.explicit(guest, Policy::Force)?;
         }
-        p.require = match &guest.model {
+        p.require = match named_model(guest) {
             Some(m) => self.model_features(&m.name, m.pos)?,
             None => Default::default(),
         } | self.explicit(guest, Policy::Require)?;
@@ -189,69 +201,108 @@ impl X86<'_> {
         Ok((host_set, p))
     }
 
-    /// A `host-model` / `host-passthrough` / `maximum` guest made concrete against `host`:
-    /// the host's model, vendor and features (all `require`; non-migratable ones dropped
-    /// for `host-model`), then the guest's features applied by policy in document order.
-    pub fn update_host_model(&self, guest: &CpuDef, host: &CpuDef) -> Result<CpuDef, X86Error> {
-        let mut set = self.features_of(host)?;
-        if guest.mode == Mode::HostModel {
-            set -= self.non_migratable;
-        }
-        let host_model = host.model.as_ref().map(|m| {
+    /// A copy of a definition without its non-migratable features (libvirt's
+    /// `virCPUCopyMigratable`): what a `host-model` guest is built from.
+    pub fn copy_migratable(&self, cpu: &CpuDef) -> CpuDef {
+        let mut copy = cpu.clone();
+        copy.features.retain(|f| {
             self.cat
-                .model(&m.name)
-                .map_or(Default::default(), |i| self.cat.models()[i].features)
+                .feature(&f.name)
+                .is_none_or(|b| !self.non_migratable.contains(b))
         });
-        let extra = set - host_model.unwrap_or_default();
-        let mut features: Vec<Feature> = self
-            .names(&extra)
-            .into_iter()
-            .map(|name| Feature {
-                name,
-                policy: Some(Policy::Require),
-                pos: Pos::default(),
-            })
-            .collect();
-        // Model features the host definition removed must stay removed.
-        if let Some(m) = host_model {
-            for name in self.names(&(m - set)) {
-                features.push(Feature {
-                    name,
-                    policy: Some(Policy::Disable),
-                    pos: Pos::default(),
+        copy
+    }
+
+    /// A guest made concrete against a host for a fresh start (libvirt's `virCPUUpdate`
+    /// with removed features disabled):
+    ///
+    /// * `host-passthrough` / `maximum` guests and host definitions are returned unchanged;
+    /// * `optional` features become `require` when the host has them, else `disable`;
+    /// * `host-model` and `match='minimum'` guests become the host's model and features
+    ///   (in the host's order, as `require`), the guest's own features re-applied by policy
+    ///   (libvirt's `x86UpdateHostModel`); `host-model` takes the host's vendor, `minimum`
+    ///   keeps the guest's; the result is `mode='custom' match='exact'`;
+    /// * the model's removed features not listed are appended as `disable`.
+    ///
+    /// Pass the host through [`X86::copy_migratable`] first to get what libvirt gives QEMU.
+    pub fn update(&self, guest: &CpuDef, host: &CpuDef) -> Result<CpuDef, X86Error> {
+        if guest.kind == CpuKind::Host
+            || matches!(guest.mode, Mode::HostPassthrough | Mode::Maximum)
+        {
+            return Ok(guest.clone());
+        }
+        let mut out = guest.clone();
+        let relative = guest.mode == Mode::HostModel
+            || guest.match_ == Some(Match::Minimum)
+            || guest
+                .features
+                .iter()
+                .any(|f| guest.policy_of(f) == Policy::Optional);
+        if relative {
+            let host_model = named_model(host).ok_or(X86Error::UnknownHostCpu)?;
+            let have = self.features_of(host)?;
+            for f in &mut out.features {
+                if guest.policy_of(f) == Policy::Optional {
+                    let bit = self.feature(&f.name, f.pos)?;
+                    f.policy = Some(if have.contains(bit) {
+                        Policy::Require
+                    } else {
+                        Policy::Disable
+                    });
+                }
+            }
+            if guest.mode == Mode::HostModel || guest.match_ == Some(Match::Minimum) {
+                let mut features: Vec<Feature> = host
+                    .features
+                    .iter()
+                    .map(|f| Feature {
+                        name: f.name.clone(),
+                        policy: Some(host.policy_of(f)),
+                        pos: f.pos,
+                    })
+                    .collect();
+                for f in &out.features {
+                    match features.iter_mut().find(|g| g.name == f.name) {
+                        Some(g) => g.policy = f.policy,
+                        None => features.push(f.clone()),
+                    }
+                }
+                let fallback = guest.model.as_ref().and_then(|m| m.fallback);
+                out.model = Some(ModelRef {
+                    name: host_model.name.clone(),
+                    fallback,
+                    vendor_id: guest.model.as_ref().and_then(|m| m.vendor_id.clone()),
+                    pos: host_model.pos,
                 });
+                out.features = features;
+                if guest.mode == Mode::HostModel {
+                    out.vendor = host.vendor.clone();
+                }
+                out.mode = Mode::Custom;
+                out.match_ = Some(Match::Exact);
             }
         }
-        for f in &guest.features {
-            let policy = guest.policy_of(f);
-            match features.iter_mut().find(|g| g.name == f.name) {
-                Some(g) => g.policy = Some(policy),
-                None => features.push(Feature {
-                    name: f.name.clone(),
-                    policy: Some(policy),
-                    pos: f.pos,
-                }),
+        if let Some(m) = named_model(&out).and_then(|m| self.cat.model(&m.name)) {
+            for &r in &self.cat.models()[m].removed {
+                let name = self.cat.feature_name(r);
+                if !out.features.iter().any(|f| f.name == name) {
+                    out.features.push(Feature {
+                        name: name.to_string(),
+                        policy: Some(Policy::Disable),
+                        pos: Pos::default(),
+                    });
+                }
             }
         }
-        Ok(CpuDef {
-            kind: CpuKind::Guest,
-            mode: Mode::Custom,
-            match_: Some(Match::Exact),
-            check: guest.check,
-            arch: None,
-            model: host.model.as_ref().map(|m| ModelRef {
-                name: m.name.clone(),
-                fallback: None,
-                vendor_id: None,
-                pos: m.pos,
-            }),
-            vendor: host.vendor.clone(),
-            signature: None,
-            microcode: None,
-            topology: guest.topology,
-            features,
-            pos: guest.pos,
-        })
+        if let Some(m) = &mut out.model {
+            m.fallback.get_or_insert(Fallback::Allow);
+        }
+        // libvirt's parser defaults dies and clusters to 1, and prints them.
+        if let Some(t) = &mut out.topology {
+            t.dies.get_or_insert(1);
+            t.clusters.get_or_insert(1);
+        }
+        Ok(out)
     }
 }
 

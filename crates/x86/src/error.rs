@@ -53,6 +53,10 @@ pub enum X86Error {
         /// Where the `<cpu>` stood, if it came from XML.
         pos: Option<Pos>,
     },
+    /// A relative guest (host-model, `match='minimum'`, optional features) needs a host
+    /// CPU with a model.
+    #[error("unknown host CPU model")]
+    UnknownHostCpu,
     /// Baseline over CPUs of different vendors.
     #[error("CPU vendors do not match")]
     VendorsDoNotMatch,

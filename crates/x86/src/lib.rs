@@ -120,7 +120,7 @@ impl<'c> X86<'c> {
     /// document order (force/require add, disable/forbid remove, optional is skipped before
     /// the name is even looked up). A host definition's policies count as require.
     pub fn features_of(&self, cpu: &CpuDef) -> Result<FeatureSet, X86Error> {
-        let mut set = match &cpu.model {
+        let mut set = match named_model(cpu) {
             Some(m) => self.model_features(&m.name, m.pos)?,
             None => FeatureSet::EMPTY,
         };
@@ -177,4 +177,10 @@ impl<'c> X86<'c> {
     fn vendor_name(&self, v: usize) -> &'c str {
         &self.cat.vendors()[v].name
     }
+}
+
+/// The `<model>` of a definition when it names one (`<model fallback='forbid'/>` in a
+/// host-model guest names none).
+pub(crate) fn named_model(cpu: &CpuDef) -> Option<&cpucompat_xml::model::ModelRef> {
+    cpu.model.as_ref().filter(|m| !m.name.is_empty())
 }

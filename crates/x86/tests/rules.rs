@@ -718,3 +718,41 @@ fn qemu_transcripts_give_models_blockers_and_known_features() {
     .unwrap_err();
     assert_eq!(err.to_string(), "no query-cpu-definitions reply found");
 }
+
+// ---- update -------------------------------------------------------------------------
+
+#[test]
+fn update_resolves_optional_features_and_host_model_like_libvirt() {
+    let x = x86();
+    for (h, g, relation) in [
+        ("host", "guest", Relation::Superset),
+        ("host", "host-model-nofallback", Relation::Identical),
+        ("host-invtsc", "host-model", Relation::Superset),
+    ] {
+        let host = cpu(&data(&format!("x86_64-{h}.xml")));
+        let guest = if g == "host-model" {
+            cpu("<cpu mode='host-model'/>")
+        } else {
+            cpu(&data(&format!("x86_64-{g}.xml")))
+        };
+        let updated = x.update(&guest, &x.copy_migratable(&host)).unwrap();
+        assert_eq!(
+            cpucompat_xml::write_cpu(&updated),
+            data(&format!("x86_64-{h}+{g}.xml")),
+            "{h}+{g}"
+        );
+        assert_eq!(
+            x.compare(&host, &updated).unwrap().result,
+            relation,
+            "{h}+{g}"
+        );
+    }
+    // Removed features of the model are disabled for a fresh start.
+    let g = cpu("<cpu match='exact'><model>Skylake-Server</model></cpu>");
+    let u = x.update(&g, &host()).unwrap();
+    assert_eq!(summary(&u).1, ["disable mpx"]);
+    // A relative guest needs a host model.
+    let g = cpu("<cpu mode='host-model'/>");
+    let err = x.update(&g, &g).unwrap_err();
+    assert_eq!(err.to_string(), "unknown host CPU model");
+}
