@@ -1,0 +1,200 @@
+//! Laws of the POWER compat algebra, checked over generated pools of hosts, for both QEMU
+//! tables (newest, 7.2) and both libvirt maps (12.8, 11.3).
+//!
+//! * the compat levels form a chain: a total order, antisymmetric and transitive, whose
+//!   order is the table's and whose relation is never "incompatible";
+//! * the compat-mode baseline is the chain meet of each host's newest nameable mode, is
+//!   run by every host (by QEMU's rule and by compare), is the greatest such mode, does not
+//!   depend on the order of the pool, and never rises when a host is added;
+//! * compare is reflexive on hosts.
+use cpucompat_catalog::embedded;
+use cpucompat_lattice::{Level, Relation};
+use cpucompat_ppc64::{Cpu, LibvirtMap, Ppc64, Pvr, QemuTable};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+/// A host of the pool: a model name, or a PVR (decoded).
+#[derive(Clone, Copy, Debug)]
+enum HostSpec {
+    Named(&'static str),
+    Pvr(u32),
+}
+
+const HOSTS: [HostSpec; 14] = [
+    HostSpec::Named("POWER7"),
+    HostSpec::Named("POWER8"),
+    HostSpec::Named("POWER9"),
+    HostSpec::Named("POWER10"),
+    HostSpec::Named("POWER11"),
+    HostSpec::Pvr(0x003f_0203),
+    HostSpec::Pvr(0x004a_0201),
+    HostSpec::Pvr(0x004b_0201),
+    HostSpec::Pvr(0x004c_0100),
+    HostSpec::Pvr(0x004d_0200),
+    HostSpec::Pvr(0x004e_1200),
+    HostSpec::Pvr(0x004e_1202),
+    HostSpec::Pvr(0x0080_1200),
+    HostSpec::Pvr(0x0082_1200),
+];
+
+struct World {
+    maps: Vec<LibvirtMap>,
+    tables: Vec<&'static QemuTable>,
+}
+
+fn world() -> &'static World {
+    static W: OnceLock<World> = OnceLock::new();
+    W.get_or_init(|| World {
+        maps: vec![
+            LibvirtMap::from_compiled(embedded::ppc64()).unwrap(),
+            LibvirtMap::from_compiled(embedded::ppc64_libvirt_11_3()).unwrap(),
+        ],
+        tables: vec![QemuTable::newest().unwrap(), QemuTable::v7_2().unwrap()],
+    })
+}
+
+/// The context `i` (map × table) and the hosts of `specs` it can place; `None` when a host
+/// is unknown to the map or has no QEMU family there (POWER11 under 7.2 or 11.3).
+fn pool(ctx: &Ppc64<'_>, specs: &[HostSpec]) -> Option<Vec<Cpu>> {
+    let mut out = Vec::new();
+    for s in specs {
+        let cpu = match *s {
+            HostSpec::Named(n) => {
+                ctx.map().model(n)?;
+                Cpu::host_named(n)
+            }
+            HostSpec::Pvr(p) => ctx.decode(Pvr::new(p)).ok()?.cpu(false),
+        };
+        ctx.host_family(&cpu)?;
+        out.push(cpu);
+    }
+    Some(out)
+}
+
+fn ctx(i: usize) -> Ppc64<'static> {
+    let w = world();
+    Ppc64::new(&w.maps[i / 2], w.tables[i % 2])
+}
+
+fn specs() -> impl Strategy<Value = Vec<HostSpec>> {
+    prop::collection::vec(prop::sample::select(HOSTS.to_vec()), 1..6)
+}
+
+#[test]
+fn compat_levels_form_a_total_order() {
+    for t in &world().tables {
+        let modes = t.compat_modes();
+        for (i, a) in modes.iter().enumerate() {
+            for (j, b) in modes.iter().enumerate() {
+                let r = a.level().relation(b.level());
+                assert_ne!(r, Relation::Incompatible);
+                assert_eq!(
+                    a.level().cmp(&b.level()),
+                    i.cmp(&j),
+                    "chain order is table order"
+                );
+                assert_eq!(
+                    a.level() <= b.level() && b.level() <= a.level(),
+                    i == j,
+                    "antisymmetric"
+                );
+                for c in modes {
+                    if a.level() <= b.level() && b.level() <= c.level() {
+                        assert!(a.level() <= c.level(), "transitive");
+                    }
+                }
+                assert_eq!(a.level().meet(b.level()), modes[i.min(j)].level());
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn compat_baseline_is_the_meet_of_host_tops(i in 0usize..4, s in specs()) {
+        let ctx = ctx(i);
+        let Some(hosts) = pool(&ctx, &s) else { return Ok(()) };
+        let tops: Vec<Option<Level>> = hosts
+            .iter()
+            .map(|h| ctx.host_top_mode(h).unwrap().map(|m| m.level()))
+            .collect();
+        match ctx.compat_baseline(&hosts) {
+            Ok(b) => {
+                let meet = tops.iter().map(|t| t.unwrap()).reduce(Level::meet).unwrap();
+                prop_assert_eq!(b.level(), meet);
+            }
+            Err(e) => {
+                prop_assert!(tops.iter().any(Option::is_none), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn compat_baseline_runs_on_every_host(i in 0usize..4, s in specs()) {
+        let ctx = ctx(i);
+        let Some(hosts) = pool(&ctx, &s) else { return Ok(()) };
+        let Ok(b) = ctx.compat_baseline(&hosts) else { return Ok(()) };
+        let guest = Cpu::from_def(b.def().clone());
+        for h in &hosts {
+            let family = ctx.host_family(h).unwrap();
+            prop_assert!(ctx.qemu().supports(family, b.mode()));
+            let v = ctx.compare(h, &guest).unwrap();
+            prop_assert!(v.is_compatible(), "{:?}", v.reasons());
+        }
+    }
+
+    #[test]
+    fn compat_baseline_is_the_greatest_common_mode(i in 0usize..4, s in specs()) {
+        let ctx = ctx(i);
+        let Some(hosts) = pool(&ctx, &s) else { return Ok(()) };
+        let best = ctx.compat_baseline(&hosts).ok().map(|b| b.level());
+        for m in ctx.qemu().compat_modes() {
+            let nameable = ctx.map().compat_level(m.name()).is_some();
+            let everywhere = hosts
+                .iter()
+                .all(|h| ctx.qemu().supports(ctx.host_family(h).unwrap(), m));
+            if nameable && everywhere {
+                prop_assert!(best.is_some_and(|b| m.level() <= b), "{} above baseline", m.name());
+            }
+        }
+    }
+
+    #[test]
+    fn compat_baseline_is_commutative(i in 0usize..4, s in specs()) {
+        let ctx = ctx(i);
+        let Some(hosts) = pool(&ctx, &s) else { return Ok(()) };
+        let mut rev = hosts.clone();
+        rev.reverse();
+        let a = ctx.compat_baseline(&hosts).map(|b| b.level()).map_err(|e| e.to_string());
+        let b = ctx.compat_baseline(&rev).map(|b| b.level()).map_err(|e| e.to_string());
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn adding_a_host_never_raises_the_compat_baseline(
+        i in 0usize..4, s in specs(), extra in prop::sample::select(HOSTS.to_vec())
+    ) {
+        let ctx = ctx(i);
+        let mut more = s.clone();
+        more.push(extra);
+        let (Some(hosts), Some(bigger)) = (pool(&ctx, &s), pool(&ctx, &more)) else {
+            return Ok(());
+        };
+        if let Ok(b2) = ctx.compat_baseline(&bigger) {
+            let b1 = ctx.compat_baseline(&hosts).unwrap();
+            prop_assert!(b2.level() <= b1.level());
+        }
+    }
+
+    #[test]
+    fn compare_is_reflexive_on_hosts(i in 0usize..4, s in specs()) {
+        let ctx = ctx(i);
+        let Some(hosts) = pool(&ctx, &s) else { return Ok(()) };
+        for h in &hosts {
+            let v = ctx.compare(h, h).unwrap();
+            prop_assert_eq!(v.relation(), Relation::Identical, "{:?}", v.reasons());
+        }
+    }
+}
