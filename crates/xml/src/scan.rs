@@ -202,7 +202,10 @@ fn token(s: &[u8], eof: bool) -> Result<Option<(Token, usize)>, ScanErr> {
             Ok(None)
         }
     };
-    if s[0] != b'<' {
+    let Some(&first) = s.first() else {
+        return more("unexpected end of input");
+    };
+    if first != b'<' {
         let end = match s.iter().position(|&b| b == b'<') {
             Some(e) => e,
             None if eof => s.len(),
@@ -431,6 +434,8 @@ pub(crate) struct Scanner<R> {
     found: usize,
     first_root: Option<(String, Pos)>,
     done: bool,
+    /// Whether a leading byte-order mark has been looked for.
+    bom_checked: bool,
 }
 
 /// How many bytes are read from the source at a time.
@@ -453,6 +458,7 @@ impl<R: BufRead> Scanner<R> {
             found: 0,
             first_root: None,
             done: false,
+            bom_checked: false,
         }
     }
 
@@ -561,6 +567,20 @@ impl<R: BufRead> Scanner<R> {
                     continue;
                 }
                 return self.finish();
+            }
+            if !self.bom_checked {
+                // A UTF-8 byte-order mark may open the input; it takes no column.
+                if self.buf.len() < 3 && !self.eof {
+                    if let Err(e) = self.fill() {
+                        return self.fail(e);
+                    }
+                    continue;
+                }
+                self.bom_checked = true;
+                if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                    self.at = 3;
+                }
+                continue;
             }
             let step = token(&self.buf[self.at..], self.eof);
             let (tok, len) = match step {

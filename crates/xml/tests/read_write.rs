@@ -283,3 +283,23 @@ fn json_shape_is_stable() {
         r#"{"kind":"guest","mode":"custom","match":"exact","check":null,"arch":null,"model":{"name":"Haswell","fallback":"forbid","vendor_id":null},"vendor":"Intel","signature":null,"microcode":null,"topology":{"sockets":1,"dies":null,"clusters":null,"cores":2,"threads":2},"features":[{"name":"rtm","policy":"disable"}]}"#
     );
 }
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let c = one("\u{FEFF}<cpu>\n<model>a</model><feature name='x'/></cpu>");
+    assert_eq!(c.pos, Pos { line: 1, column: 1 });
+    assert_eq!(
+        c.features[0].pos,
+        Pos {
+            line: 2,
+            column: 17
+        }
+    );
+    let v: Vec<_> = CpuReader::new(std::io::BufReader::with_capacity(
+        1,
+        "\u{FEFF}<cpu/>".as_bytes(),
+    ))
+    .collect::<Result<_, _>>()
+    .unwrap();
+    assert_eq!(v.len(), 1);
+}
