@@ -281,4 +281,75 @@ fn main() {
         }
     }
     println!("update {upd_ok}/{}", updates.len());
+    let lists: [(&str, &[&str]); 4] = [
+        ("model486", &["486"]),
+        ("nomodel", &["nomodel"]),
+        ("models", &["qemu64", "core2duo", "Nehalem"]),
+        ("haswell", &["SandyBridge", "Haswell"]),
+    ];
+    let list = |n: &str| {
+        lists.iter().find(|l| l.0 == n).map(|l| {
+            HypervisorModels::new(l.1.iter().map(|m| (m.to_string(), Vec::<String>::new())))
+        })
+    };
+    let guestcpu: [(&str, &str, Option<&str>, bool); 15] = [
+        ("host", "guest", None, true),
+        ("host", "guest", Some("model486"), true),
+        ("host", "guest", Some("models"), true),
+        ("host", "guest", Some("nomodel"), false),
+        ("host", "guest-nofallback", Some("models"), false),
+        ("host", "host+host-model", Some("models"), true),
+        ("host", "host+host-model-nofallback", Some("models"), false),
+        ("host-Haswell-noTSX", "Haswell", Some("haswell"), true),
+        ("host-Haswell-noTSX", "Haswell-noTSX", Some("haswell"), true),
+        (
+            "host-Haswell-noTSX",
+            "Haswell-noTSX-nofallback",
+            Some("haswell"),
+            false,
+        ),
+        ("host-Haswell-noTSX", "Haswell-noTSX", None, true),
+        ("host-worse", "guest", None, true),
+        ("host-better", "pentium3", None, true),
+        ("host", "penryn-force", None, true),
+        ("host", "strict-force-extra", None, true),
+    ];
+    let mut gc_ok = 0;
+    for (h, g, models, ok) in guestcpu {
+        let host = &load(&format!("x86_64-{h}.xml"))[0];
+        let guest = &load(&format!("x86_64-{g}.xml"))[0];
+        let run = || -> Result<CpuDef, String> {
+            let c = x86.compare(host, guest).map_err(|e| e.to_string())?;
+            if c.result == cpucompat_x86::Relation::Incompatible {
+                return Err(c.reasons.join("; "));
+            }
+            let u = x86.update(guest, host).map_err(|e| e.to_string())?;
+            match models.and_then(list) {
+                Some(l) => x86.translate(&u, &l).map_err(|e| e.to_string()),
+                None => Ok(u),
+            }
+        };
+        let label = match models {
+            Some(m) => format!("{h}+{g},{m}"),
+            None => format!("{h}+{g}"),
+        };
+        match (run(), ok) {
+            (Ok(cpu), true) => {
+                let want = std::fs::read_to_string(dir.join(format!("x86_64-{label}-result.xml")))
+                    .unwrap();
+                let got = cpucompat_xml::write_cpu(&cpu);
+                if got == want {
+                    gc_ok += 1;
+                } else {
+                    println!("GUESTCPU {label}\n got {got}\nwant {want}");
+                }
+            }
+            (Err(e), false) => {
+                println!("guestcpu {label}: expected failure: {e}");
+                gc_ok += 1;
+            }
+            (r, _) => println!("GUESTCPU {label}: {r:?}, expected ok={ok}"),
+        }
+    }
+    println!("guestcpu {gc_ok}/{}", guestcpu.len());
 }

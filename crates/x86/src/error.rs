@@ -57,6 +57,14 @@ pub enum X86Error {
     /// CPU with a model.
     #[error("unknown host CPU model")]
     UnknownHostCpu,
+    /// A guest with `fallback='forbid'` names a model the hypervisor does not offer.
+    #[error("CPU model {name} is not supported by hypervisor")]
+    ModelNotSupported {
+        /// The model.
+        name: String,
+        /// Where `<model>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
     /// Baseline over CPUs of different vendors.
     #[error("CPU vendors do not match")]
     VendorsDoNotMatch,
@@ -106,6 +114,7 @@ impl X86Error {
             | X86Error::UnknownVendor { pos, .. }
             | X86Error::NoModel { pos, .. }
             | X86Error::ModelVendorMismatch { pos, .. }
+            | X86Error::ModelNotSupported { pos, .. }
             | X86Error::Qmp { pos, .. } => *pos,
             X86Error::CpuidText { pos, .. } => Some(*pos),
             _ => None,

@@ -35,6 +35,7 @@ mod error;
 mod hypervisor;
 mod models;
 mod probe;
+mod translate;
 
 use cpucompat_catalog::Compiled;
 use cpucompat_lattice::{Bit, FeatureSet};

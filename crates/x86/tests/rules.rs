@@ -756,3 +756,39 @@ fn update_resolves_optional_features_and_host_model_like_libvirt() {
     let err = x.update(&g, &g).unwrap_err();
     assert_eq!(err.to_string(), "unknown host CPU model");
 }
+
+// ---- translate ----------------------------------------------------------------------
+
+#[test]
+fn translate_re_expresses_a_model_the_hypervisor_lacks() {
+    let x = x86();
+    let models =
+        HypervisorModels::new(["qemu64", "core2duo", "Nehalem"].map(|m| (m, Vec::<&str>::new())));
+    for (guest, result) in [
+        (
+            "x86_64-host+guest.xml",
+            "x86_64-host+guest,models-result.xml",
+        ),
+        (
+            "x86_64-host+host-model.xml",
+            "x86_64-host+host+host-model,models-result.xml",
+        ),
+    ] {
+        let t = x.translate(&cpu(&data(guest)), &models).unwrap();
+        assert_eq!(cpucompat_xml::write_cpu(&t), data(result), "{guest}");
+    }
+    // A listed model stays; fallback='forbid' refuses; no usable model is an error.
+    let g = cpu("<cpu match='exact'><model>Nehalem</model></cpu>");
+    assert_eq!(x.translate(&g, &models).unwrap(), g);
+    let g = cpu("<cpu match='exact'><model fallback='forbid'>Penryn</model></cpu>");
+    assert_eq!(
+        x.translate(&g, &models).unwrap_err().to_string(),
+        "CPU model Penryn is not supported by hypervisor"
+    );
+    let none = HypervisorModels::new([("nomodel", Vec::<&str>::new())]);
+    let g = cpu("<cpu match='exact'><model>Penryn</model></cpu>");
+    assert_eq!(
+        x.translate(&g, &none).unwrap_err(),
+        X86Error::NoSuitableModel
+    );
+}
