@@ -71,18 +71,20 @@ pub enum Named {
     Host,
 }
 
-/// A named model, resolved: the model, its QOM type name, and the set that properties
-/// may switch on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A named model, resolved: the model and the set that properties may switch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Resolved {
     /// What the name is.
     pub named: Named,
     /// The model before properties.
     pub model: CpuModel,
-    /// The QOM type name, e.g. `z14-base-s390x-cpu`.
-    pub typename: String,
     /// Features that may be switched on.
     pub ceiling: FeatureSet,
+}
+
+/// The QOM type name of a model name, e.g. `z14-base-s390x-cpu`.
+pub fn typename(name: &str) -> String {
+    format!("{name}-s390x-cpu")
 }
 
 /// One property of a model request: a feature or group name and a value.
@@ -96,11 +98,11 @@ pub struct Prop {
 
 /// The outcome of a comparison.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Comparison {
+pub struct Comparison<'c> {
     /// How A relates to B.
     pub result: Relation,
     /// The properties that make them differ, in QEMU's reply order.
-    pub responsible: Vec<String>,
+    pub responsible: Vec<&'c str>,
 }
 
 /// One entry of `query-cpu-definitions`.
@@ -120,13 +122,13 @@ pub struct DefinitionInfo {
 
 /// A static or full expansion: a `-base` name and properties in QEMU's insertion order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Expansion {
+pub struct Expansion<'c> {
     /// Always `<definition>-base`.
     pub name: String,
     /// `(property, value)` in insertion order.
-    pub props: Vec<(String, bool)>,
+    pub props: Vec<(&'c str, bool)>,
     /// Deprecated properties (newest release only), in QEMU's reply order.
-    pub deprecated: Vec<String>,
+    pub deprecated: Vec<&'c str>,
 }
 
 /// The model algebra over one catalog, with an optional KVM host model.
@@ -244,13 +246,13 @@ impl<'c> Engine<'c> {
         Ok(Resolved {
             named,
             model,
-            typename: format!("{name}-s390x-cpu"),
             ceiling,
         })
     }
 
-    /// Applies properties in the given order; the first failing one is the error.
-    pub fn apply(&self, r: &Resolved, props: &[Prop]) -> Result<CpuModel, ModelError> {
+    /// Applies properties in the given order to the model resolved from `name`; the first
+    /// failing one is the error.
+    pub fn apply(&self, name: &str, r: &Resolved, props: &[Prop]) -> Result<CpuModel, ModelError> {
         let mut m = r.model;
         let def_name = &self.cat.definition(m.def).name;
         for p in props {
@@ -260,7 +262,7 @@ impl<'c> Engine<'c> {
                 (g.members, true)
             } else {
                 return Err(ModelError::UnknownProperty {
-                    typename: r.typename.clone(),
+                    typename: typename(name),
                     property: p.name.clone(),
                 });
             };
@@ -296,20 +298,24 @@ impl<'c> Engine<'c> {
     /// Resolves a name and applies properties.
     pub fn build(&self, name: &str, props: &[Prop]) -> Result<CpuModel, ModelError> {
         let r = self.resolve(name)?;
-        self.apply(&r, props)
+        self.apply(name, &r, props)
     }
 
     /// The names of a set in QEMU's walk order: whole groups first, then single features.
-    pub fn names(&self, set: &FeatureSet) -> Vec<String> {
+    pub fn names(&self, set: &FeatureSet) -> Vec<&'c str> {
+        let cat: &'c Catalog = self.cat;
         let mut left = *set;
         let mut out = Vec::new();
-        for g in self.cat.groups() {
+        if left.is_empty() {
+            return out;
+        }
+        for g in cat.groups() {
             if g.members.is_subset(&left) {
                 left -= g.members;
-                out.push(g.name.clone());
+                out.push(g.name.as_str());
             }
         }
-        out.extend(left.iter().map(|b| self.cat.feature(b).name.clone()));
+        out.extend(left.iter().map(|b| cat.feature(b).name.as_str()));
         out
     }
 
@@ -359,11 +365,11 @@ impl<'c> Engine<'c> {
     }
 
     /// QEMU's `query-cpu-model-comparison` of A with B.
-    pub fn compare(&self, a: &CpuModel, b: &CpuModel) -> Comparison {
+    pub fn compare(&self, a: &CpuModel, b: &CpuModel) -> Comparison<'c> {
         let gen = self.level(a).relation(self.level(b));
-        let mut walk: Vec<String> = Vec::new();
+        let mut walk: Vec<&'c str> = Vec::new();
         if gen != Relation::Identical {
-            walk.push("type".to_string());
+            walk.push("type");
         }
         let missing = a.features - b.features;
         let added = b.features - a.features;
@@ -410,9 +416,9 @@ impl<'c> Engine<'c> {
 
     /// Static expansion: `<def>-base` and the changes against the base set (removed base
     /// features as `false` first, then additions as `true`).
-    pub fn expand_static(&self, m: &CpuModel) -> Expansion {
+    pub fn expand_static(&self, m: &CpuModel) -> Expansion<'c> {
         let d = self.cat.definition(m.def);
-        let mut props: Vec<(String, bool)> = Vec::new();
+        let mut props: Vec<(&'c str, bool)> = Vec::new();
         props.extend(
             self.names(&(d.base - m.features))
                 .into_iter()
@@ -433,9 +439,9 @@ impl<'c> Engine<'c> {
 
     /// Full expansion: `<def>-base` and every feature as `true` or `false`, both sides
     /// group-compressed.
-    pub fn expand_full(&self, m: &CpuModel) -> Expansion {
+    pub fn expand_full(&self, m: &CpuModel) -> Expansion<'c> {
         let d = self.cat.definition(m.def);
-        let mut props: Vec<(String, bool)> = Vec::new();
+        let mut props: Vec<(&'c str, bool)> = Vec::new();
         props.extend(self.names(&m.features).into_iter().map(|n| (n, true)));
         let off = self.cat.all() - m.features;
         props.extend(self.names(&off).into_iter().map(|n| (n, false)));
@@ -447,7 +453,7 @@ impl<'c> Engine<'c> {
         }
     }
 
-    fn deprecated_props(&self, set: FeatureSet) -> Vec<String> {
+    fn deprecated_props(&self, set: FeatureSet) -> Vec<&'c str> {
         let mut v = self.names(&set);
         v.reverse();
         v
@@ -460,7 +466,11 @@ impl<'c> Engine<'c> {
         if self.level(max) < self.level(m) {
             walk.push("type".to_string());
         }
-        walk.extend(self.names(&(m.features - max.features)));
+        walk.extend(
+            self.names(&(m.features - max.features))
+                .into_iter()
+                .map(str::to_string),
+        );
         walk.reverse();
         walk
     }
@@ -501,7 +511,7 @@ impl<'c> Engine<'c> {
                 };
                 Some(DefinitionInfo {
                     unavailable: self.unavailable(&max, &r.model),
-                    typename: r.typename,
+                    typename: typename(&n),
                     name: n,
                     is_static,
                     migration_safe,

@@ -32,9 +32,8 @@ pub fn bucket(key: &str) -> u32 {
 /// twice keeps its first position (QEMU replaces the value in place).
 pub fn order<K: AsRef<str>>(inserted: Vec<K>) -> Vec<K> {
     let mut v: Vec<(u32, usize, K)> = Vec::with_capacity(inserted.len());
-    let mut seen = std::collections::HashSet::new();
     for (i, k) in inserted.into_iter().enumerate() {
-        if seen.insert(k.as_ref().to_string()) {
+        if !v.iter().any(|(_, _, seen)| seen.as_ref() == k.as_ref()) {
             v.push((bucket(k.as_ref()), i, k));
         }
     }
@@ -59,6 +58,56 @@ pub fn object(entries: Vec<(String, Value)>) -> Value {
         }
     }
     Value::Object(map)
+}
+
+/// Writes an object from `(key, rendered JSON value)` entries given in insertion order
+/// (keys unique), keys in QEMU's order: the fast path for replies.
+pub fn write_object(out: &mut String, entries: &[(&str, &str)]) {
+    let mut idx: Vec<(u32, usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (bucket(k), i))
+        .collect();
+    idx.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    out.push('{');
+    for (n, (_, i)) in idx.iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        let (k, v) = entries[*i];
+        write_string(out, k);
+        out.push_str(": ");
+        out.push_str(v);
+    }
+    out.push('}');
+}
+
+/// [`write_object`] into a new string.
+pub fn object_text(entries: &[(&str, &str)]) -> String {
+    let mut s = String::new();
+    write_object(&mut s, entries);
+    s
+}
+
+/// Renders a list of strings.
+pub fn list_text(items: &[&str]) -> String {
+    let mut out = String::with_capacity(items.len() * 12 + 2);
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_string(&mut out, x);
+    }
+    out.push(']');
+    out
+}
+
+/// Renders one string.
+pub fn string_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_string(&mut out, s);
+    out
 }
 
 /// Writes a value as QEMU's QMP monitor does (object keys in the value's own order).
@@ -103,6 +152,13 @@ fn write_value(out: &mut String, v: &Value) {
 
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

@@ -100,32 +100,34 @@ impl<'c> Session<'c> {
         if line.trim().is_empty() {
             return None;
         }
-        let reply = match parse_json(line) {
+        if let Some(reply) = self.fast(line) {
+            return Some(reply);
+        }
+        Some(match parse_json(line) {
             Err(e) => error_reply(&e, None),
             Ok(v) => self.request(&v),
-        };
-        Some(qdict::to_text(&reply))
+        })
     }
 
-    /// Answers one parsed request with a reply object.
-    pub fn request(&mut self, req: &Value) -> Value {
+    /// Answers one parsed request with a reply line (without the line end).
+    pub fn request(&mut self, req: &Value) -> String {
         let Value::Object(obj) = req else {
             return error_reply(&QmpError::generic("QMP input must be a JSON object"), None);
         };
-        let id = obj.get("id").cloned();
+        let id = obj.get("id").map(qdict::to_text);
         match self.dispatch(obj) {
             Ok(ret) => {
-                let mut e = vec![("return".to_string(), ret)];
-                if let Some(id) = id {
-                    e.push(("id".into(), id));
+                let mut e = vec![("return", ret.as_str())];
+                if let Some(id) = &id {
+                    e.push(("id", id.as_str()));
                 }
-                qdict::object(e)
+                qdict::object_text(&e)
             }
-            Err(err) => error_reply(&err, id),
+            Err(err) => error_reply(&err, id.as_deref()),
         }
     }
 
-    fn dispatch(&mut self, obj: &Map<String, Value>) -> Result<Value, QmpError> {
+    fn dispatch(&mut self, obj: &Map<String, Value>) -> Result<String, QmpError> {
         let mut command = None;
         let mut args = None;
         for key in qdict::order(obj.keys().collect()) {
@@ -167,7 +169,7 @@ impl<'c> Session<'c> {
             }
             args.finish()?;
             self.negotiated = true;
-            return Ok(Value::Object(Map::new()));
+            return Ok("{}".into());
         }
         match command {
             "qmp_capabilities" => {
@@ -179,15 +181,15 @@ impl<'c> Session<'c> {
             "quit" => {
                 args.finish()?;
                 self.quit = true;
-                Ok(Value::Object(Map::new()))
+                Ok("{}".into())
             }
             "query-version" => {
                 args.finish()?;
-                Ok(self.version())
+                Ok(qdict::to_text(&self.version()))
             }
             "query-cpu-definitions" => {
                 args.finish()?;
-                Ok(self.definitions())
+                Ok(qdict::to_text(&self.definitions()))
             }
             "query-cpu-model-expansion" => {
                 let ty = args.required_str("type")?;
@@ -203,16 +205,7 @@ impl<'c> Session<'c> {
                 let model = args.model("model")?;
                 args.finish()?;
                 let m = self.build(&model)?;
-                let e = if full {
-                    self.engine.expand_full(&m)
-                } else {
-                    self.engine.expand_static(&m)
-                };
-                let mut entries = vec![("model".to_string(), expansion_value(&e))];
-                if self.engine.release() == Release::Newest && !e.deprecated.is_empty() {
-                    entries.push(("deprecated-props".into(), strings(&e.deprecated)));
-                }
-                Ok(qdict::object(entries))
+                Ok(self.expansion_reply(&m, full))
             }
             "query-cpu-model-comparison" => {
                 let a = args.model("modela")?;
@@ -220,11 +213,7 @@ impl<'c> Session<'c> {
                 args.finish()?;
                 let a = self.build(&a)?;
                 let b = self.build(&b)?;
-                let c = self.engine.compare(&a, &b);
-                Ok(qdict::object(vec![
-                    ("result".into(), Value::String(c.result.as_str().into())),
-                    ("responsible-properties".into(), strings(&c.responsible)),
-                ]))
+                Ok(self.comparison_reply(&a, &b))
             }
             "query-cpu-model-baseline" => {
                 let a = args.model("modela")?;
@@ -232,9 +221,7 @@ impl<'c> Session<'c> {
                 args.finish()?;
                 let a = self.build(&a)?;
                 let b = self.build(&b)?;
-                let m = self.engine.baseline(&a, &b)?;
-                let e = self.engine.expand_static(&m);
-                Ok(qdict::object(vec![("model".into(), expansion_value(&e))]))
+                self.baseline_reply(&a, &b)
             }
             other => Err(QmpError::not_found(format!(
                 "The command {other} has not been found"
@@ -282,6 +269,91 @@ impl<'c> Session<'c> {
         Value::Array(list)
     }
 
+    fn expansion_reply(&self, m: &CpuModel, full: bool) -> String {
+        let e = if full {
+            self.engine.expand_full(m)
+        } else {
+            self.engine.expand_static(m)
+        };
+        let model = expansion_text(&e);
+        let deprecated;
+        let mut entries = vec![("model", model.as_str())];
+        if self.engine.release() == Release::Newest && !e.deprecated.is_empty() {
+            deprecated = qdict::list_text(&e.deprecated);
+            entries.push(("deprecated-props", deprecated.as_str()));
+        }
+        qdict::object_text(&entries)
+    }
+
+    fn comparison_reply(&self, a: &CpuModel, b: &CpuModel) -> String {
+        let c = self.engine.compare(a, b);
+        let result = qdict::string_text(c.result.as_str());
+        let responsible = qdict::list_text(&c.responsible);
+        qdict::object_text(&[
+            ("result", result.as_str()),
+            ("responsible-properties", responsible.as_str()),
+        ])
+    }
+
+    fn baseline_reply(&self, a: &CpuModel, b: &CpuModel) -> Result<String, QmpError> {
+        let m = self.engine.baseline(a, b)?;
+        let model = expansion_text(&self.engine.expand_static(&m));
+        Ok(qdict::object_text(&[("model", model.as_str())]))
+    }
+
+    /// The fast path for well-formed model commands without `id`: parsed straight into
+    /// borrowed values. `None` when the line is anything else; the general path then
+    /// answers it (with the same result for every line the fast path accepts).
+    fn fast(&self, line: &str) -> Option<String> {
+        if !self.negotiated {
+            return None;
+        }
+        let req: FastReq<'_> = serde_json::from_str(line).ok()?;
+        let a = &req.arguments;
+        let reply = match req.execute {
+            "query-cpu-model-expansion" if a.modela.is_none() && a.modelb.is_none() => {
+                let full = match a.ty? {
+                    "static" => false,
+                    "full" => true,
+                    _ => return None,
+                };
+                let m = a.model.as_ref()?;
+                self.fast_build(m).map(|m| self.expansion_reply(&m, full))
+            }
+            "query-cpu-model-comparison" | "query-cpu-model-baseline"
+                if a.model.is_none() && a.ty.is_none() =>
+            {
+                let (ma, mb) = (a.modela.as_ref()?, a.modelb.as_ref()?);
+                let built = self
+                    .fast_build(ma)
+                    .and_then(|x| Ok((x, self.fast_build(mb)?)));
+                match built {
+                    Ok((x, y)) if req.execute == "query-cpu-model-comparison" => {
+                        Ok(self.comparison_reply(&x, &y))
+                    }
+                    Ok((x, y)) => self.baseline_reply(&x, &y),
+                    Err(e) => Err(e),
+                }
+            }
+            _ => return None,
+        };
+        Some(match reply {
+            Ok(ret) => qdict::object_text(&[("return", ret.as_str())]),
+            Err(e) => error_reply(&e, None),
+        })
+    }
+
+    fn fast_build(&self, m: &FastModel<'_>) -> Result<CpuModel, QmpError> {
+        let props: Vec<Prop> = qdict::order(m.props.0.iter().map(|p| p.0).collect())
+            .into_iter()
+            .map(|k| Prop {
+                name: k.to_string(),
+                value: m.props.0.iter().find(|p| p.0 == k).map(|p| p.1),
+            })
+            .collect();
+        Ok(self.engine.build(m.name, &props)?)
+    }
+
     fn build(&self, m: &ModelArg) -> Result<CpuModel, QmpError> {
         let props = props_of(m)?;
         Ok(self.engine.build(&m.name, &props)?)
@@ -316,34 +388,35 @@ pub fn props_of(m: &ModelArg) -> Result<Vec<Prop>, QmpError> {
         .collect())
 }
 
-fn expansion_value(e: &Expansion) -> Value {
-    let mut entries = vec![("name".to_string(), Value::String(e.name.clone()))];
+fn expansion_text(e: &Expansion<'_>) -> String {
+    let name = qdict::string_text(&e.name);
+    let props;
+    let mut entries = vec![("name", name.as_str())];
     if !e.props.is_empty() {
-        let props = qdict::object(
-            e.props
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::Bool(*v)))
-                .collect(),
-        );
-        entries.push(("props".into(), props));
+        let p: Vec<(&str, &str)> = e
+            .props
+            .iter()
+            .map(|(k, v)| (*k, if *v { "true" } else { "false" }))
+            .collect();
+        props = qdict::object_text(&p);
+        entries.push(("props", props.as_str()));
     }
-    qdict::object(entries)
+    qdict::object_text(&entries)
 }
 
 fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())
 }
 
-fn error_reply(e: &QmpError, id: Option<Value>) -> Value {
-    let err = qdict::object(vec![
-        ("class".into(), Value::String(e.class.into())),
-        ("desc".into(), Value::String(e.desc.clone())),
-    ]);
-    let mut entries = vec![("error".to_string(), err)];
+fn error_reply(e: &QmpError, id: Option<&str>) -> String {
+    let class = qdict::string_text(e.class);
+    let desc = qdict::string_text(&e.desc);
+    let err = qdict::object_text(&[("class", class.as_str()), ("desc", desc.as_str())]);
+    let mut entries = vec![("error", err.as_str())];
     if let Some(id) = id {
-        entries.push(("id".into(), id));
+        entries.push(("id", id));
     }
-    qdict::object(entries)
+    qdict::object_text(&entries)
 }
 
 /// The arguments of one command, visited as QEMU's QAPI input visitor does.
@@ -515,5 +588,66 @@ impl<'de> Visitor<'de> for StrictVisitor {
             }
         }
         Ok(Value::Object(m))
+    }
+}
+
+/// A well-formed model command, borrowed from the line (fast path only).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FastReq<'a> {
+    #[serde(borrow)]
+    execute: &'a str,
+    #[serde(borrow)]
+    arguments: FastArgs<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FastArgs<'a> {
+    #[serde(borrow, rename = "type", default)]
+    ty: Option<&'a str>,
+    #[serde(borrow, default)]
+    model: Option<FastModel<'a>>,
+    #[serde(borrow, default)]
+    modela: Option<FastModel<'a>>,
+    #[serde(borrow, default)]
+    modelb: Option<FastModel<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FastModel<'a> {
+    #[serde(borrow)]
+    name: &'a str,
+    #[serde(borrow, default)]
+    props: FastProps<'a>,
+}
+
+/// Boolean props in JSON order; refuses duplicates and non-booleans (the general path
+/// answers those).
+#[derive(Default)]
+struct FastProps<'a>(Vec<(&'a str, bool)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for FastProps<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FastProps<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of booleans")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut v: Vec<(&'a str, bool)> = Vec::new();
+                while let Some(k) = map.next_key::<&'de str>()? {
+                    let b: bool = map.next_value()?;
+                    if v.iter().any(|(x, _)| *x == k) {
+                        return Err(de::Error::custom("duplicate key"));
+                    }
+                    v.push((k, b));
+                }
+                Ok(FastProps(v))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
