@@ -47,6 +47,13 @@ impl X86<'_> {
             .collect())
     }
 
+    /// Whether a definition has a feature (its policy −1 view; libvirt's
+    /// `virCPUCheckFeature`); an unknown name is an error.
+    pub fn has_feature(&self, cpu: &CpuDef, name: &str) -> Result<bool, X86Error> {
+        let bit = self.feature(name, Default::default())?;
+        Ok(self.features_of(cpu)?.contains(bit))
+    }
+
     /// A model's full feature list, catalog order.
     pub fn expand_model(&self, model: &str) -> Result<Vec<String>, X86Error> {
         let i = self.model_index(model, Default::default())?;

@@ -792,3 +792,22 @@ fn translate_re_expresses_a_model_the_hypervisor_lacks() {
         X86Error::NoSuitableModel
     );
 }
+
+#[test]
+fn has_feature_answers_like_libvirt() {
+    let x = x86();
+    let h = host();
+    for (f, want) in [
+        ("vmx", true),
+        ("lm", true),
+        ("sse4.1", true),
+        ("3dnowext", false),
+        ("skinit", false),
+    ] {
+        assert_eq!(x.has_feature(&h, f).unwrap(), want, "{f}");
+    }
+    assert_eq!(
+        x.has_feature(&h, "foo").unwrap_err().to_string(),
+        "unknown CPU feature foo"
+    );
+}
