@@ -29,7 +29,9 @@ use crate::{Error, Output};
 use cpucompat_catalog::{embedded, Compiled};
 use cpucompat_lattice::Relation;
 use cpucompat_x86::{BaselineOptions, HypervisorModels, X86Comparison, X86Error, X86};
-use cpucompat_xml::model::{CpuData, CpuDef, CpuKind, Fallback, Match, Mode, ModelRef, Pos};
+use cpucompat_xml::model::{
+    CpuData, CpuDef, CpuKind, Fallback, Match, Mode, ModelRef, Policy, Pos,
+};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -176,6 +178,8 @@ fn render_cpu(c: &Common, cpu: &CpuDef) -> Result<String, Error> {
 /// The facts of the live host, for `host` and the no-argument report.
 struct HostReport {
     cpu: CpuDef,
+    /// The same data decoded as a guest CPU (what a `host-model` guest would start from).
+    guest: CpuDef,
     features: Vec<String>,
     models: Vec<cpucompat_x86::ModelUsability>,
 }
@@ -187,8 +191,12 @@ fn host_report(x86: &X86<'_>, cat: &Compiled, data: &CpuData) -> Result<HostRepo
     let set = x86.features_of(&cpu).map_err(decision)?;
     let features = cat.names(&set).into_iter().map(str::to_string).collect();
     let models = x86.runnable_models(&cpu).map_err(decision)?;
+    let guest = x86
+        .decode(data, CpuKind::Guest, None)
+        .map_err(|e| x86_err("<host CPUID>", e))?;
     Ok(HostReport {
         cpu,
+        guest,
         features,
         models,
     })
@@ -219,6 +227,11 @@ fn host_json(r: &HostReport) -> Value {
         })),
         "model": r.cpu.model.as_ref().map(|m| m.name.clone()),
         "extra_features": r.cpu.features.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+        "guest_model": r.guest.model.as_ref().map(|m| m.name.clone()),
+        "guest_features": r.guest.features.iter().map(|f| json!({
+            "name": f.name,
+            "policy": f.policy.map(|p| p.as_str()),
+        })).collect::<Vec<_>>(),
         "features": r.features,
         "models": r.models.iter().map(usability_json).collect::<Vec<_>>(),
     })
@@ -253,6 +266,22 @@ fn host_text(cat: &Compiled, r: &HostReport) -> String {
         s,
         "host model:    {model} + {} features",
         cpu.features.len()
+    );
+    let (plus, minus): (Vec<_>, Vec<_>) = r
+        .guest
+        .features
+        .iter()
+        .partition(|f| f.policy != Some(Policy::Disable));
+    let _ = writeln!(
+        s,
+        "guest model:   {} + {} features - {} features",
+        r.guest
+            .model
+            .as_ref()
+            .map(|m| m.name.as_str())
+            .unwrap_or("(none)"),
+        plus.len(),
+        minus.len()
     );
     let _ = writeln!(s, "catalog:       {}", cat.source());
     let _ = writeln!(s, "features:      {}", r.features.len());
