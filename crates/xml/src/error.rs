@@ -4,7 +4,6 @@
 //! `FILE:LINE:COLUMN: message`. Messages are lowercase and stable (tests assert them
 //! word for word).
 use crate::model::Pos;
-use std::fmt;
 
 /// What went wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,8 +58,9 @@ pub enum ErrorKind {
     Io(String),
 }
 
-/// An error of the XML layer, at a position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error of the XML layer, at a position; displays as `LINE:COLUMN: message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{}: {kind}", pos.line, pos.column)]
 pub struct XmlError {
     pos: Pos,
     kind: ErrorKind,
@@ -97,11 +97,3 @@ impl XmlError {
         self.kind.to_string()
     }
 }
-
-impl fmt::Display for XmlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.pos.line, self.pos.column, self.kind)
-    }
-}
-
-impl std::error::Error for XmlError {}

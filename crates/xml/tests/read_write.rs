@@ -303,3 +303,15 @@ fn a_byte_order_mark_is_skipped() {
     .unwrap();
     assert_eq!(v.len(), 1);
 }
+
+#[test]
+fn positions_inside_a_cpu_that_starts_mid_line_are_input_positions() {
+    let text = "<pool><cpu><model>a</model><feature name='x'/>\n  <feature policy='bad' name='y'/></cpu></pool>";
+    assert_eq!(
+        err(text),
+        "2:12: invalid policy='bad' on <feature>: expected one of force, require, optional, disable, forbid"
+    );
+    let v = parse_cpus("<pool><cpu><model>a</model><feature name='x'/></cpu></pool>").unwrap();
+    assert_eq!(v[0].pos, Pos { line: 1, column: 7 });
+    assert_eq!(v[0].features[0].pos, Pos { line: 1, column: 28 });
+}
