@@ -146,3 +146,98 @@ impl<'a> Ppc64<'a> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Cpu, Error, LibvirtMap, LibvirtModel, Ppc64, QemuTable};
+    use cpucompat_xml::model::CpuDef;
+
+    fn map() -> LibvirtMap {
+        LibvirtMap::new(
+            "test",
+            vec!["IBM".into(), "Other".into()],
+            vec![
+                LibvirtModel::new(
+                    "POWER9",
+                    Some("IBM".into()),
+                    vec![(0x004e_0000, 0xffff_0000)],
+                ),
+                LibvirtModel::new("Generic", None, vec![(0x1234_0000, 0xffff_0000)]),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn host(model: &str, vendor: Option<&str>) -> CpuDef {
+        let mut c = Cpu::host_named(model).def;
+        c.vendor = vendor.map(str::to_string);
+        c
+    }
+
+    #[test]
+    fn baseline_errors_name_what_differs() {
+        let m = map();
+        let ctx = Ppc64::new(&m, QemuTable::newest().unwrap());
+        let err = |cpus: &[CpuDef]| ctx.baseline(cpus).unwrap_err().to_string();
+        assert_eq!(err(&[]), "no CPUs given");
+        assert_eq!(err(&[host("POWER99", None)]), "unknown CPU model POWER99");
+        assert_eq!(
+            err(&[host("POWER9", Some("Other"))]),
+            "CPU vendor Other differs from vendor IBM of model POWER9"
+        );
+        assert_eq!(
+            err(&[host("Generic", Some("IBM")), host("Generic", Some("Other"))]),
+            "CPU vendors do not match"
+        );
+        assert_eq!(
+            err(&[host("Generic", Some("Acme"))]),
+            "unknown CPU vendor Acme"
+        );
+        let mut bare = host("POWER9", None);
+        bare.model = None;
+        assert_eq!(err(&[bare]), "the first CPU names no model");
+    }
+
+    #[test]
+    fn baseline_names_a_vendor_only_for_models_without_one() {
+        let m = map();
+        let ctx = Ppc64::new(&m, QemuTable::newest().unwrap());
+        let b = ctx
+            .baseline(&[host("Generic", None), host("Generic", Some("Other"))])
+            .unwrap();
+        assert_eq!(b.vendor.as_deref(), Some("Other"));
+        let b = ctx.baseline(&[host("POWER9", Some("IBM"))]).unwrap();
+        assert_eq!(b.vendor, None);
+    }
+
+    #[test]
+    fn compat_baseline_errors() {
+        let m = map();
+        let ctx = Ppc64::new(&m, QemuTable::newest().unwrap());
+        assert_eq!(ctx.compat_baseline(&[]).unwrap_err(), Error::NoCpus);
+        assert_eq!(
+            ctx.compat_baseline(&[Cpu::host_named("Generic")])
+                .unwrap_err()
+                .to_string(),
+            "host CPU Generic has no QEMU family, so its compat modes are unknown"
+        );
+        // A map naming no POWER<N> model: libvirt can name no compat level at all.
+        let none = LibvirtMap::new(
+            "t",
+            vec![],
+            vec![LibvirtModel::new(
+                "P9",
+                None,
+                vec![(0x004e_0000, 0xffff_0000)],
+            )],
+        )
+        .unwrap();
+        let ctx = Ppc64::new(&none, QemuTable::newest().unwrap());
+        assert_eq!(
+            ctx.compat_baseline(&[Cpu::host_named("P9")])
+                .unwrap_err()
+                .to_string(),
+            "no compatibility mode is supported by every host"
+        );
+    }
+}

@@ -198,3 +198,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn pvr_parse_never_panics_and_round_trips(s in ".{0,12}", v in any::<u32>()) {
+        let _ = Pvr::parse(&s);
+        prop_assert_eq!(Pvr::parse(&Pvr::new(v).to_string()).unwrap(), Pvr::new(v));
+    }
+
+    #[test]
+    fn cpuinfo_reading_never_panics(s in "(cpu|revision|pvr|[ :()0-9a-f\n]){0,40}") {
+        let _ = Pvr::from_cpuinfo(&s);
+    }
+
+    #[test]
+    fn qmp_session_never_panics_and_answers_every_json_line(
+        lines in prop::collection::vec(
+            prop_oneof![
+                Just(r#"{"execute":"qmp_capabilities"}"#.to_string()),
+                Just(r#"{"execute":"query-cpu-definitions","id":1}"#.to_string()),
+                Just(r#"{"execute":"query-cpu-definitions","arguments":{"x":1}}"#.to_string()),
+                Just(r#"{"execute":7}"#.to_string()),
+                Just(r#"[1,2]"#.to_string()),
+                Just(r#"{"arguments":[]}"#.to_string()),
+                "[a-z-]{1,20}".prop_map(|c| format!("{{\"execute\":\"{c}\"}}")),
+            ],
+            0..12,
+        ),
+        newest in any::<bool>(),
+    ) {
+        let t = if newest { QemuTable::newest().unwrap() } else { QemuTable::v7_2().unwrap() };
+        let out = cpucompat_ppc64::qmp::session(t, &lines.join("\n")).unwrap();
+        let replies = out.lines().count();
+        let quit = lines.iter().position(|l| l.contains("\"quit\""));
+        prop_assert_eq!(replies, 1 + quit.map_or(lines.len(), |q| q + 1));
+    }
+}
