@@ -352,4 +352,30 @@ fn main() {
         }
     }
     println!("guestcpu {gc_ok}/{}", guestcpu.len());
+    let (mut json_ok, mut json_n) = (0, 0);
+    for name in &names {
+        let Ok(text) = std::fs::read_to_string(dir.join(format!("x86_64-cpuid-{name}.json")))
+        else {
+            continue;
+        };
+        let Ok(want) = std::fs::read_to_string(dir.join(format!("x86_64-cpuid-{name}-json.xml")))
+        else {
+            continue;
+        };
+        json_n += 1;
+        let hv = if JSON_MODELS.contains(&name.as_str()) {
+            Some(HypervisorModels::from_qmp_json(&text).unwrap())
+        } else {
+            None
+        };
+        let data = x86.qmp_expansion_data(&text).unwrap();
+        let got =
+            cpucompat_xml::write_cpu(&x86.decode(&data, CpuKind::Guest, hv.as_ref()).unwrap());
+        if got == want {
+            json_ok += 1;
+        } else {
+            println!("JSON {name}\n got {got}\nwant {want}");
+        }
+    }
+    println!("json host-model {json_ok}/{json_n}");
 }

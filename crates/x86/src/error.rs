@@ -100,6 +100,9 @@ pub enum X86Error {
         /// Where.
         pos: Pos,
     },
+    /// A transcript of QMP replies without a `query-cpu-model-expansion` answer.
+    #[error("no query-cpu-model-expansion reply found")]
+    NoExpansion,
     /// `cpuid -r` text without a single leaf line.
     #[error("no CPUID leaves found in cpuid -r output")]
     NoCpuidLeaves,

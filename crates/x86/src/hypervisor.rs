@@ -8,12 +8,16 @@
 //! disables each listed blocker (see the `decode` module); baseline also intersects with
 //! the known features.
 //!
+//! [`X86::qmp_expansion_data`](crate::X86::qmp_expansion_data) reads the CPU of a
+//! `query-cpu-model-expansion` reply as raw data, so that decoding it gives the host-model
+//! CPU libvirt computes from QEMU.
+//!
 //! Input: one reply (`{"return": [...]}`), a bare array of definitions, or a transcript of
 //! several QMP replies one after another (libvirt's `x86_64-cpuid-*.json` files); replies of
 //! other shapes and `{"error": ...}` replies are skipped.
 use std::collections::BTreeMap;
 
-use cpucompat_xml::model::Pos;
+use cpucompat_xml::model::{CpuData, CpuDataItem, Pos};
 use serde_json::Value;
 
 use crate::X86Error;
@@ -197,6 +201,76 @@ fn json_error(e: serde_json::Error) -> X86Error {
             line: e.line() as u32,
             column: e.column() as u32,
         }),
+    }
+}
+
+impl crate::X86<'_> {
+    /// The CPU QEMU reports in a `query-cpu-model-expansion` reply (alone or in a
+    /// transcript), as raw data: every `true` boolean property the catalog names (QEMU
+    /// spellings translated), the `vendor` string in leaf 0 and `family`/`model`/`stepping`
+    /// in leaf 1 (libvirt's `virQEMUCapsInitCPUModelX86`). Decode it as a guest, with the
+    /// hypervisor's model list when it has one, to get the host-model CPU libvirt shows.
+    pub fn qmp_expansion_data(&self, text: &str) -> Result<CpuData, X86Error> {
+        for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+            let value = value.map_err(json_error)?;
+            let Some(props) = value
+                .get("return")
+                .unwrap_or(&value)
+                .get("model")
+                .and_then(|m| m.get("props"))
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            let mut features = cpucompat_lattice::FeatureSet::EMPTY;
+            let (mut family, mut model, mut stepping) = (0u32, 0u32, 0u32);
+            let mut vendor = None;
+            for (name, v) in props {
+                let name = qemu_to_libvirt(name);
+                match v {
+                    Value::Bool(true) => {
+                        if let Some(b) = self.catalog().feature(name) {
+                            features.insert(b);
+                        }
+                    }
+                    Value::String(s) if name == "vendor" => vendor = Some(s.clone()),
+                    Value::Number(n) => {
+                        let n = n.as_u64().unwrap_or(0) as u32;
+                        match name {
+                            "family" => family = n,
+                            "model" => model = n,
+                            "stepping" => stepping = n,
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let signature = crate::make_signature(family, model, stepping);
+            let mut data = self.encode(&features, None, Some(signature));
+            if let Some(regs) = vendor.as_deref().and_then(crate::data::vendor_regs) {
+                data.items.retain(|i| {
+                    !matches!(
+                        i,
+                        CpuDataItem::Cpuid {
+                            leaf: 0,
+                            subleaf: 0,
+                            ..
+                        }
+                    )
+                });
+                data.items.insert(
+                    0,
+                    CpuDataItem::Cpuid {
+                        leaf: 0,
+                        subleaf: 0,
+                        regs: [0, regs[0], regs[2], regs[1]],
+                    },
+                );
+            }
+            return Ok(data);
+        }
+        Err(X86Error::NoExpansion)
     }
 }
 

@@ -811,3 +811,25 @@ fn has_feature_answers_like_libvirt() {
         "unknown CPU feature foo"
     );
 }
+
+#[test]
+fn qemu_expansion_decodes_to_libvirts_host_model() {
+    let x = x86();
+    for cpu in [
+        "Core-i7-2600-xsaveopt",
+        "EPYC-7601-32-Core-ibpb",
+        "Core-i7-8550U",
+    ] {
+        let text = data(&format!("x86_64-cpuid-{cpu}.json"));
+        let hv = HypervisorModels::from_qmp_json(&text).unwrap();
+        let d = x.qmp_expansion_data(&text).unwrap();
+        let g = x.decode(&d, CpuKind::Guest, Some(&hv)).unwrap();
+        assert_eq!(
+            cpucompat_xml::write_cpu(&g),
+            data(&format!("x86_64-cpuid-{cpu}-json.xml")),
+            "{cpu}"
+        );
+    }
+    let err = x.qmp_expansion_data("{\"return\": []}").unwrap_err();
+    assert_eq!(err.to_string(), "no query-cpu-model-expansion reply found");
+}
