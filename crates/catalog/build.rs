@@ -1,12 +1,21 @@
-//! Build script: turns the committed `specs/catalog/*.ron` catalogs (x86 and ppc64) into
-//! Rust statics, so that start-up never parses catalog text. The generated file
-//! (`$OUT_DIR/embedded_data.rs`) holds one `RawCatalog` per RON file, built from string
-//! literals and plain values; `src/embedded.rs` turns it into a `Catalog` and compiles it
-//! once, on first use.
+//! Build script: validates and compiles the committed `specs/catalog/*.ron` catalogs (x86
+//! and ppc64) with the crate's own compiler, and writes the compiled result as Rust statics
+//! (`$OUT_DIR/embedded_data.rs`): string literals, feature-set words, indices. Start-up
+//! never parses catalog text and never resolves inheritance; `src/embedded.rs` only turns
+//! the statics into owned values and builds the name indexes, once, on first use.
+//!
+//! A catalog that does not compile fails the build with the compiler's error message.
+#[allow(dead_code, missing_docs)]
+#[path = "src/compile.rs"]
+mod compile;
+#[allow(dead_code, missing_docs)]
+#[path = "src/error.rs"]
+mod error;
 #[allow(dead_code, missing_docs)]
 #[path = "src/schema.rs"]
 mod schema;
 
+use compile::Compiled;
 use schema::{Catalog, Location};
 use std::fmt::Write;
 use std::path::Path;
@@ -32,10 +41,20 @@ fn main() {
             Ok(c) => c,
             Err(e) => fail(&format!("{}:{}: {}", path.display(), e.span.start, e.code)),
         };
-        emit(&mut out, name, &cat);
+        let compiled = match Compiled::compile(&cat) {
+            Ok(c) => c,
+            Err(e) => fail(&format!("{}: {e}", path.display())),
+        };
+        emit(&mut out, name, &compiled);
     }
-    println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=src/schema.rs");
+    for f in [
+        "build.rs",
+        "src/schema.rs",
+        "src/compile.rs",
+        "src/error.rs",
+    ] {
+        println!("cargo:rerun-if-changed={f}");
+    }
     let Some(dir) = std::env::var_os("OUT_DIR") else {
         fail("OUT_DIR is not set")
     };
@@ -49,33 +68,27 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
-fn strs(v: &[String]) -> String {
-    let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
-    format!("&[{}]", items.join(", "))
-}
-
-fn opt(v: &Option<String>) -> String {
+fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
     match v {
         Some(s) => format!("Some({s:?})"),
         None => "None".into(),
     }
 }
 
-fn emit(out: &mut String, name: &str, cat: &Catalog) {
-    let _ = writeln!(out, "pub(crate) static {name}: RawCatalog = RawCatalog {{");
-    let _ = writeln!(out, "    arch: Arch::{:?},", cat.arch);
-    let _ = writeln!(out, "    source: {:?},", cat.source);
+fn emit(out: &mut String, name: &str, c: &Compiled) {
+    let _ = writeln!(
+        out,
+        "pub(crate) static {name}: RawCompiled = RawCompiled {{"
+    );
+    let _ = writeln!(out, "    arch: Arch::{:?},", c.arch());
+    let _ = writeln!(out, "    source: {:?},", c.source());
     out.push_str("    vendors: &[\n");
-    for v in &cat.vendors {
-        let _ = writeln!(
-            out,
-            "        RawVendor {{ name: {:?}, string: {} }},",
-            v.name,
-            opt(&v.string)
-        );
+    for v in c.vendors() {
+        let string = opt(&v.string.as_deref());
+        let _ = writeln!(out, "        ({:?}, {string}),", v.name);
     }
     out.push_str("    ],\n    features: &[\n");
-    for f in &cat.features {
+    for f in c.features() {
         let loc = match &f.location {
             Location::Cpuid {
                 leaf,
@@ -108,7 +121,7 @@ fn emit(out: &mut String, name: &str, cat: &Catalog) {
         );
     }
     out.push_str("    ],\n    models: &[\n");
-    for m in &cat.models {
+    for m in c.models() {
         let sigs: Vec<String> = m
             .signatures
             .iter()
@@ -118,33 +131,35 @@ fn emit(out: &mut String, name: &str, cat: &Catalog) {
                     .iter()
                     .map(|(lo, hi)| format!("({lo}, {hi})"))
                     .collect();
-                format!(
-                    "RawSignature {{ family: {}, model: {}, steppings: &[{}] }}",
-                    s.family,
-                    s.model,
-                    st.join(", ")
-                )
+                format!("({}, {}, &[{}])", s.family, s.model, st.join(", "))
             })
             .collect();
         let pvrs: Vec<String> = m
             .pvrs
             .iter()
-            .map(|p| format!("Pvr {{ value: {:#x}, mask: {:#x} }}", p.value, p.mask))
+            .map(|p| format!("({:#x}, {:#x})", p.value, p.mask))
             .collect();
         let decode = match &m.decode {
-            Some(d) => format!("Some(Decode {{ host: {}, guest: {} }})", d.host, d.guest),
+            Some(d) => format!("Some(({}, {}))", d.host, d.guest),
             None => "None".into(),
         };
+        let words = |s: &cpucompat_lattice::FeatureSet| {
+            let w: Vec<String> = s.words().iter().map(|w| format!("{w:#x}")).collect();
+            format!("[{}]", w.join(", "))
+        };
+        let removed: Vec<String> = m.removed.iter().map(|b| b.index().to_string()).collect();
         let _ = writeln!(out, "        RawModel {{");
         let _ = writeln!(out, "            name: {:?},", m.name);
-        let _ = writeln!(out, "            parent: {},", opt(&m.parent));
         let _ = writeln!(out, "            vendor: {},", opt(&m.vendor));
+        let _ = writeln!(out, "            features: {},", words(&m.features));
+        let _ = writeln!(out, "            removed: &[{}],", removed.join(", "));
+        let _ = writeln!(out, "            added: {},", words(&m.added));
+        let _ = writeln!(out, "            signatures: &[{}],", sigs.join(", "));
         let _ = writeln!(out, "            decode: {decode},");
         let _ = writeln!(out, "            check_compat: {},", m.check_compat);
-        let _ = writeln!(out, "            signatures: &[{}],", sigs.join(", "));
-        let _ = writeln!(out, "            features: {},", strs(&m.features));
-        let _ = writeln!(out, "            removed: {},", strs(&m.removed));
-        let _ = writeln!(out, "            added: {},", strs(&m.added));
+        let _ = writeln!(out, "            parent: {},", opt(&m.parent));
+        let _ = writeln!(out, "            alias_of: {},", opt(&m.alias_of));
+        let _ = writeln!(out, "            canonical: {},", opt(&m.canonical));
         let _ = writeln!(out, "            pvrs: &[{}],", pvrs.join(", "));
         out.push_str("        },\n");
     }

@@ -105,13 +105,7 @@ impl Compiled {
     /// Validates `cat` and compiles it.
     pub fn compile(cat: &Catalog) -> Result<Compiled, CatalogError> {
         let (vendors, vendor_index) = compile_vendors(cat)?;
-        let (features, feature_index, alias_index) = compile_features(cat)?;
-        let mut blockers = FeatureSet::EMPTY;
-        for (i, f) in features.iter().enumerate() {
-            if !f.migratable {
-                blockers.insert(bit(i)?);
-            }
-        }
+        let (features, feature_index) = compile_features(cat)?;
         let mut model_index = HashMap::with_capacity(cat.models.len());
         for (i, m) in cat.models.iter().enumerate() {
             check_name("model", &m.name)?;
@@ -119,12 +113,6 @@ impl Compiled {
                 return Err(CatalogError::DuplicateModel(m.name.clone()));
             }
         }
-        let location_index = features
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.location != Location::None)
-            .map(|(i, f)| Ok((f.location.clone(), bit(i)?)))
-            .collect::<Result<HashMap<_, _>, CatalogError>>()?;
         let models = Resolver {
             cat,
             feature_index: &feature_index,
@@ -132,9 +120,56 @@ impl Compiled {
             model_index: &model_index,
         }
         .resolve_all()?;
-        Ok(Compiled {
-            arch: cat.arch,
-            source: cat.source.clone(),
+        Ok(Compiled::from_parts(
+            cat.arch,
+            cat.source.clone(),
+            vendors,
+            features,
+            models,
+        ))
+    }
+
+    /// Assembles a compiled catalog from parts that [`Compiled::compile`] produced (here or,
+    /// for the embedded catalogs, in `build.rs`), building the name and location indexes.
+    /// Validation is not repeated: the parts must come from a successful compilation.
+    pub(crate) fn from_parts(
+        arch: Arch,
+        source: String,
+        vendors: Vec<VendorInfo>,
+        features: Vec<FeatureInfo>,
+        models: Vec<ModelInfo>,
+    ) -> Compiled {
+        let bits = || {
+            features
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| Bit::new(i).ok().map(|b| (b, f)))
+        };
+        let feature_index = bits().map(|(b, f)| (f.name.clone(), b)).collect();
+        let alias_index = bits()
+            .flat_map(|(b, f)| f.aliases.iter().map(move |a| (a.name.clone(), b)))
+            .collect();
+        let location_index = bits()
+            .filter(|(_, f)| f.location != Location::None)
+            .map(|(b, f)| (f.location.clone(), b))
+            .collect();
+        let mut blockers = FeatureSet::EMPTY;
+        for (b, _) in bits().filter(|(_, f)| !f.migratable) {
+            blockers.insert(b);
+        }
+        let vendor_index = vendors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.name.clone(), i))
+            .collect();
+        let model_index = models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect();
+        Compiled {
+            arch,
+            source,
             features,
             feature_index,
             alias_index,
@@ -144,21 +179,7 @@ impl Compiled {
             model_index,
             location_index,
             blockers,
-        })
-    }
-
-    /// Imports the libvirt cpu_map directory `dir` for `arch` and compiles it.
-    pub fn load_cpu_map(dir: &std::path::Path, arch: Arch) -> Result<Compiled, CatalogError> {
-        Compiled::compile(&crate::import::import_cpu_map(dir, arch)?)
-    }
-
-    /// Reads and compiles a RON catalog file.
-    pub fn load_ron(path: &std::path::Path) -> Result<Compiled, CatalogError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Compiled::compile(&Catalog::from_ron(&text, &path.display().to_string())?)
+        }
     }
 
     /// The architecture.
@@ -312,7 +333,7 @@ fn compile_vendors(cat: &Catalog) -> Result<VendorTables, CatalogError> {
     Ok((vendors, index))
 }
 
-type FeatureTables = (Vec<FeatureInfo>, HashMap<String, Bit>, HashMap<String, Bit>);
+type FeatureTables = (Vec<FeatureInfo>, HashMap<String, Bit>);
 
 fn compile_features(cat: &Catalog) -> Result<FeatureTables, CatalogError> {
     if cat.features.len() > FeatureSet::CAPACITY {
@@ -361,7 +382,7 @@ fn compile_features(cat: &Catalog) -> Result<FeatureTables, CatalogError> {
             aliases.insert(a.name.clone(), b);
         }
     }
-    Ok((features, names, aliases))
+    Ok((features, names))
 }
 
 fn check_location(arch: Arch, feature: &str, loc: &Location) -> Result<(), CatalogError> {

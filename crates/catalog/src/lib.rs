@@ -13,6 +13,7 @@ mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 mod import;
+mod load;
 mod ron_io;
 pub mod schema;
 
