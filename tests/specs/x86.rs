@@ -19,6 +19,11 @@
 //!     | Compare(host: "data/<cpu>.xml", guest: "data/<cpu>.xml")
 //!     | Baseline(inputs: ["data/<file>.xml", ...], features: bool, migratable: bool)
 //!         // every <cpu> of every input file, in order
+//!     | Update(host: "data/<cpu>.xml", guest: "data/<cpu>.xml")
+//!         // virCPUUpdate of the guest against the host's migratable copy
+//!     | GuestCpu(host: ..., guest: ..., models: None | Some(["Model", ...]))
+//!         // cputest's guestcpu test: compare (incompatible fails), update against the
+//!         // host, translate to the hypervisor's model list (no blockers)
 //!
 //! Expect := Xml(r#"<cpu>...</cpu>\n"#)   // the result printed as libvirt XML, compared exactly
 //!         | Text(r#"..."#)                // compared exactly
@@ -80,6 +85,15 @@ enum Op {
         inputs: Vec<String>,
         features: bool,
         migratable: bool,
+    },
+    Update {
+        host: String,
+        guest: String,
+    },
+    GuestCpu {
+        host: String,
+        guest: String,
+        models: Option<Vec<String>>,
     },
 }
 
@@ -242,7 +256,47 @@ fn run(x86: &X86<'_>, dir: &Path, op: &Op) -> Result<Outcome, String> {
                 Err(e) => Outcome::Error(e.to_string()),
             }
         }
+        Op::Update { host, guest } => {
+            let host = load_cpu(dir, host)?;
+            let guest = load_cpu(dir, guest)?;
+            match x86.update(&guest, &x86.copy_migratable(&host)) {
+                Ok(cpu) => Outcome::Text(cpucompat_xml::write_cpu(&cpu)),
+                Err(e) => Outcome::Error(e.to_string()),
+            }
+        }
+        Op::GuestCpu {
+            host,
+            guest,
+            models,
+        } => {
+            let host = load_cpu(dir, host)?;
+            let guest = load_cpu(dir, guest)?;
+            match guest_cpu(x86, &host, &guest, models.as_deref()) {
+                Ok(cpu) => Outcome::Text(cpucompat_xml::write_cpu(&cpu)),
+                Err(e) => Outcome::Error(e),
+            }
+        }
     })
+}
+
+fn guest_cpu(
+    x86: &X86<'_>,
+    host: &CpuDef,
+    guest: &CpuDef,
+    models: Option<&[String]>,
+) -> Result<CpuDef, String> {
+    let c = x86.compare(host, guest).map_err(|e| e.to_string())?;
+    if c.result == Relation::Incompatible {
+        return Err(format!("incompatible: {}", c.reasons.join("; ")));
+    }
+    let cpu = x86.update(guest, host).map_err(|e| e.to_string())?;
+    match models {
+        None => Ok(cpu),
+        Some(list) => {
+            let hv = HypervisorModels::new(list.iter().map(|m| (m.clone(), Vec::<String>::new())));
+            x86.translate(&cpu, &hv).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Printing a decoded CPU and parsing it back gives the same definition (positions aside).

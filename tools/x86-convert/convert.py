@@ -13,6 +13,8 @@ What it writes (the RON shape is documented in tests/specs/x86.rs):
   DEST/signature/*.ron       signature of each dump                   (.sig expected)
   DEST/compare/*.ron         cputest.c DO_TEST_COMPARE cases, and the compare half of the
                              DO_TEST_UPDATE cases (host vs the committed update result)
+  DEST/update/*.ron          cputest.c DO_TEST_UPDATE cases (the update result itself)
+  DEST/guestcpu/*.ron        cputest.c DO_TEST_GUESTCPU cases (compare, update, translate)
   DEST/baseline/*.ron        cputest.c DO_TEST_BASELINE cases (plain, expanded, migratable,
                              and the failure)
   DEST/cpuid-baseline/*.ron  cputest.c DO_TEST_CPUID_BASELINE cases
@@ -88,6 +90,42 @@ UPDATE_COMPARE = [
     ("host", "host-model", "Identical"),
     ("host", "host-model-nofallback", "Identical"),
     ("host-invtsc", "host-model", "Superset"),
+]
+
+# DO_TEST_UPDATE: virCPUUpdate(cpu, migratable copy of host, removed features disabled)
+# against the committed `<host>+<cpu>.xml`.
+UPDATE = [
+    ("host", "min"), ("host", "pentium3"), ("host", "guest"), ("host", "host-model"),
+    ("host", "host-model-nofallback"), ("host-invtsc", "host-model"),
+    ("host", "host-passthrough"), ("host", "host-passthrough-features"),
+]
+
+# DO_TEST_GUESTCPU: compare (must not be incompatible), virCPUUpdate, virCPUTranslate with
+# a model list; expected `<host>+<cpu>[,<list>]-result.xml`, or a failure (our message).
+MODEL_LISTS = {
+    "model486": ["486"],
+    "nomodel": ["nomodel"],
+    "models": ["qemu64", "core2duo", "Nehalem"],
+    "haswell": ["SandyBridge", "Haswell"],
+}
+GUESTCPU = [
+    ("host", "guest", None, None),
+    ("host", "guest", "model486", None),
+    ("host", "guest", "models", None),
+    ("host", "guest", "nomodel", "cannot find suitable CPU model for given data"),
+    ("host", "guest-nofallback", "models", "CPU model Penryn is not supported by hypervisor"),
+    ("host", "host+host-model", "models", None),
+    ("host", "host+host-model-nofallback", "models",
+     "CPU model Penryn is not supported by hypervisor"),
+    ("host-Haswell-noTSX", "Haswell", "haswell", None),
+    ("host-Haswell-noTSX", "Haswell-noTSX", "haswell", None),
+    ("host-Haswell-noTSX", "Haswell-noTSX-nofallback", "haswell",
+     "CPU model Haswell-noTSX is not supported by hypervisor"),
+    ("host-Haswell-noTSX", "Haswell-noTSX", None, None),
+    ("host-worse", "guest", None, None),
+    ("host-better", "pentium3", None, None),
+    ("host", "penryn-force", None, None),
+    ("host", "strict-force-extra", None, None),
 ]
 
 # DO_TEST_BASELINE: (name, flavour, expected file suffix or None for failure, error text)
@@ -231,6 +269,35 @@ def main():
               f"the committed update result {host}+{cpu}: {want.upper()}.",
               f'Compare(host: "{h}", guest: "{g}")', f"Relation({want})")
         count("compare-update")
+
+    for host, cpu in UPDATE:
+        h = copy(f"x86_64-{host}.xml")
+        g = copy(f"x86_64-{cpu}.xml")
+        write("update", f"{host}+{cpu}",
+              f"cputest.c DO_TEST_UPDATE(x86_64, \"{host}\", \"{cpu}\"): virCPUUpdate against the\n"
+              "host's migratable copy, removed features disabled.",
+              f'Update(host: "{h}", guest: "{g}")',
+              "Xml(" + raw(read(f"x86_64-{host}+{cpu}.xml")) + ")")
+        count("update")
+
+    for host, cpu, lst, err in GUESTCPU:
+        h = copy(f"x86_64-{host}.xml")
+        g = copy(f"x86_64-{cpu}.xml")
+        label = f"{host}+{cpu}" + (f",{lst}" if lst else "")
+        models = "None"
+        if lst:
+            models = "Some([" + ", ".join(f'"{m}"' for m in MODEL_LISTS[lst]) + "])"
+        if err is None:
+            expect = "Xml(" + raw(read(f"x86_64-{label}-result.xml")) + ")"
+            want = "the -result.xml"
+        else:
+            expect = "Error(Some(" + raw(err) + "))"
+            want = "a failure (libvirt asserts only that it fails; the message is ours)"
+        write("guestcpu", label,
+              f"cputest.c DO_TEST_GUESTCPU(x86_64, \"{host}\", \"{cpu}\", {lst or 'NULL'}): compare,\n"
+              f"update and translate; expected: {want}.",
+              f'GuestCpu(host: "{h}", guest: "{g}", models: {models})', expect)
+        count("guestcpu")
 
     for name, flavour, suffix, err in BASELINE:
         inp = copy(f"x86_64-baseline-{name}.xml")
