@@ -1,5 +1,7 @@
 //! The laws of the x86 adapter, checked over pools of real CPUs with random features
-//! removed (the CPUs are the dumps under `tests/data`, libvirt 11.3's map).
+//! removed (the CPUs are the dumps under `tests/data`; each case runs on libvirt 11.3's
+//! map or on the default 12.8 one), plus decode of arbitrary dumps and the text parsers
+//! on arbitrary text.
 //!
 //! A generated CPU is "dump `i` minus some of its features", written back as raw CPUID data
 //! with the dump's vendor and signature and decoded as a host: a realistic host `<cpu>`.
@@ -32,10 +34,16 @@ struct Real {
     features: FeatureSet,
 }
 
-fn reals() -> &'static Vec<Real> {
-    static R: OnceLock<Vec<Real>> = OnceLock::new();
-    R.get_or_init(|| {
-        let x = x86();
+/// The engine over libvirt 11.3's map (`false`) or the default 12.8 one (`true`), and
+/// the real CPUs read with it (bit positions differ between catalogs).
+fn engine(default_catalog: bool) -> (X86<'static>, &'static Vec<Real>) {
+    static R: [OnceLock<Vec<Real>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let x = if default_catalog {
+        X86::new(cpucompat_catalog::embedded::x86())
+    } else {
+        x86()
+    };
+    let reals = R[usize::from(default_catalog)].get_or_init(|| {
         INTEL
             .iter()
             .chain(AMD.iter())
@@ -61,7 +69,8 @@ fn reals() -> &'static Vec<Real> {
                 }
             })
             .collect()
-    })
+    });
+    (x, reals)
 }
 
 /// Which real CPU (within a vendor group) and which of its features to drop.
@@ -81,8 +90,7 @@ fn pool() -> impl Strategy<Value = (bool, Vec<Gen>)> {
     (any::<bool>(), prop::collection::vec(gen(), 1..=4))
 }
 
-fn real(amd: bool, g: &Gen) -> &'static Real {
-    let r = reals();
+fn real<'r>(r: &'r [Real], amd: bool, g: &Gen) -> &'r Real {
     if amd {
         &r[INTEL.len() + g.cpu.index(AMD.len())]
     } else {
@@ -99,8 +107,8 @@ fn minus(set: FeatureSet, drop: &[Index]) -> FeatureSet {
     out
 }
 
-fn data(x: &X86, amd: bool, g: &Gen, extra_drop: &[Index]) -> CpuData {
-    let r = real(amd, g);
+fn data(x: &X86, r: &[Real], amd: bool, g: &Gen, extra_drop: &[Index]) -> CpuData {
+    let r = real(r, amd, g);
     let f = minus(minus(r.features, &g.drop), extra_drop);
     x.encode(&f, Some(&r.vendor), Some(r.signature))
 }
@@ -114,9 +122,9 @@ fn host(x: &X86, d: &CpuData) -> Option<CpuDef> {
     }
 }
 
-fn hosts(x: &X86, amd: bool, gens: &[Gen]) -> Option<Vec<CpuDef>> {
+fn hosts(x: &X86, r: &[Real], amd: bool, gens: &[Gen]) -> Option<Vec<CpuDef>> {
     gens.iter()
-        .map(|g| host(x, &data(x, amd, g, &[])))
+        .map(|g| host(x, &data(x, r, amd, g, &[])))
         .collect()
 }
 
@@ -128,9 +136,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
-    fn decode_is_lossless(amd in any::<bool>(), g in gen()) {
-        let x = x86();
-        let d = data(&x, amd, &g, &[]);
+    fn decode_is_lossless(
+        cat in any::<bool>(),amd in any::<bool>(), g in gen()) {
+        let (x, reals) = engine(cat);
+        let d = data(&x, reals, amd, &g, &[]);
         let read = x.read_features(&d).unwrap();
         for kind in [CpuKind::Host, CpuKind::Guest] {
             let Some(def) = (match x.decode(&d, kind, None) {
@@ -140,7 +149,7 @@ proptest! {
                     let models = x.catalog().models();
                     prop_assert!(!models.iter().any(|m| m.decode.is_some_and(|d| d.host)
                         && m.features.is_subset(&read)
-                        && (m.vendor.is_none() || m.vendor == x.catalog().vendor(&real(amd, &g).vendor))));
+                        && (m.vendor.is_none() || m.vendor == x.catalog().vendor(&real(reals, amd, &g).vendor))));
                     None
                 }
                 Err(e) => panic!("{e}"),
@@ -154,9 +163,10 @@ proptest! {
     }
 
     #[test]
-    fn compare_is_reflexive(amd in any::<bool>(), g in gen()) {
-        let x = x86();
-        let d = data(&x, amd, &g, &[]);
+    fn compare_is_reflexive(
+        cat in any::<bool>(),amd in any::<bool>(), g in gen()) {
+        let (x, reals) = engine(cat);
+        let d = data(&x, reals, amd, &g, &[]);
         let guest = x.decode(&d, CpuKind::Guest, None).unwrap();
         prop_assert_eq!(x.compare(&guest, &guest).unwrap().result, Relation::Identical);
         if let Some(h) = host(&x, &d) {
@@ -167,6 +177,7 @@ proptest! {
 
     #[test]
     fn compatibility_is_transitive(
+        cat in any::<bool>(),
         amd in any::<bool>(),
         g in gen(),
         d2 in prop::collection::vec(any::<Index>(), 0..4),
@@ -174,13 +185,13 @@ proptest! {
         other in gen(),
     ) {
         // a ⊇ b ⊇ c by construction, plus an unrelated CPU to make some premises fail.
-        let x = x86();
-        let a = data(&x, amd, &g, &[]);
-        let b = data(&x, amd, &g, &d2);
+        let (x, reals) = engine(cat);
+        let a = data(&x, reals, amd, &g, &[]);
+        let b = data(&x, reals, amd, &g, &d2);
         let mut d23 = d2.clone();
         d23.extend(d3.iter().cloned());
-        let c = data(&x, amd, &g, &d23);
-        let o = data(&x, amd, &other, &[]);
+        let c = data(&x, reals, amd, &g, &d23);
+        let o = data(&x, reals, amd, &other, &[]);
         let hosts: Vec<CpuDef> = [&a, &b, &o].iter().filter_map(|d| host(&x, d)).collect();
         let guests: Vec<CpuDef> = [&b, &c, &o]
             .iter()
@@ -200,9 +211,10 @@ proptest! {
     }
 
     #[test]
-    fn baseline_is_always_compatible((amd, gens) in pool(), migratable in any::<bool>()) {
-        let x = x86();
-        let Some(pool) = hosts(&x, amd, &gens) else { return Ok(()) };
+    fn baseline_is_always_compatible(
+        cat in any::<bool>(),(amd, gens) in pool(), migratable in any::<bool>()) {
+        let (x, reals) = engine(cat);
+        let Some(pool) = hosts(&x, reals, amd, &gens) else { return Ok(()) };
         let opts = BaselineOptions { migratable, ..Default::default() };
         let b = x.baseline(&pool, &opts).unwrap();
         for h in &pool {
@@ -216,9 +228,10 @@ proptest! {
     }
 
     #[test]
-    fn baseline_is_maximal((amd, gens) in pool(), migratable in any::<bool>()) {
-        let x = x86();
-        let Some(pool) = hosts(&x, amd, &gens) else { return Ok(()) };
+    fn baseline_is_maximal(
+        cat in any::<bool>(),(amd, gens) in pool(), migratable in any::<bool>()) {
+        let (x, reals) = engine(cat);
+        let Some(pool) = hosts(&x, reals, amd, &gens) else { return Ok(()) };
         let mut meet = pool.iter().fold(x.catalog().all_features(), |acc, h| acc & x.features_of(h).unwrap());
         if migratable {
             meet -= x.catalog().migration_blockers();
@@ -232,9 +245,10 @@ proptest! {
     }
 
     #[test]
-    fn baseline_is_commutative((amd, gens) in pool(), rot in any::<Index>()) {
-        let x = x86();
-        let Some(pool) = hosts(&x, amd, &gens) else { return Ok(()) };
+    fn baseline_is_commutative(
+        cat in any::<bool>(),(amd, gens) in pool(), rot in any::<Index>()) {
+        let (x, reals) = engine(cat);
+        let Some(pool) = hosts(&x, reals, amd, &gens) else { return Ok(()) };
         let mut other = pool.clone();
         other.rotate_left(rot.index(pool.len()));
         other.reverse();
@@ -245,9 +259,10 @@ proptest! {
     }
 
     #[test]
-    fn baseline_is_idempotent_and_monotone((amd, gens) in pool(), more in gen()) {
-        let x = x86();
-        let Some(pool) = hosts(&x, amd, &gens) else { return Ok(()) };
+    fn baseline_is_idempotent_and_monotone(
+        cat in any::<bool>(),(amd, gens) in pool(), more in gen()) {
+        let (x, reals) = engine(cat);
+        let Some(pool) = hosts(&x, reals, amd, &gens) else { return Ok(()) };
         let opts = BaselineOptions::default();
         let b = x.baseline(&pool, &opts).unwrap();
         let fb = x.features_of(&b).unwrap();
@@ -255,7 +270,7 @@ proptest! {
         let bb = x.baseline(std::slice::from_ref(&b), &opts).unwrap();
         prop_assert_eq!(x.features_of(&bb).unwrap(), fb);
         // One more host never adds a feature.
-        let Some(extra) = host(&x, &data(&x, amd, &more, &[])) else { return Ok(()) };
+        let Some(extra) = host(&x, &data(&x, reals, amd, &more, &[])) else { return Ok(()) };
         let mut bigger = pool.clone();
         bigger.push(extra);
         let b2 = x.baseline(&bigger, &opts).unwrap();
@@ -264,19 +279,20 @@ proptest! {
 
     #[test]
     fn baseline_is_the_greatest_lower_bound(
+        cat in any::<bool>(),
         (amd, gens) in pool(),
         other in gen(),
         drop in prop::collection::vec(any::<Index>(), 0..8),
     ) {
         // A guest that runs on every host of the pool runs on the baseline. Guests: one
         // below the pool's meet (runs everywhere by construction), and one unrelated CPU.
-        let x = x86();
-        let Some(pool) = hosts(&x, amd, &gens) else { return Ok(()) };
+        let (x, reals) = engine(cat);
+        let Some(pool) = hosts(&x, reals, amd, &gens) else { return Ok(()) };
         let meet = pool.iter().fold(x.catalog().all_features(), |acc, h| acc & x.features_of(h).unwrap());
         let vendor = pool[0].vendor.as_deref();
         let below = x.encode(&minus(meet, &drop), vendor, None);
         let below = x.decode(&below, CpuKind::Guest, None).unwrap();
-        let unrelated = x.decode(&data(&x, amd, &other, &drop), CpuKind::Guest, None).unwrap();
+        let unrelated = x.decode(&data(&x, reals, amd, &other, &drop), CpuKind::Guest, None).unwrap();
         prop_assert!(pool.iter().all(|h| runs(&x, h, &below)));
         let b = x.baseline(&pool, &BaselineOptions::default()).unwrap();
         for guest in [&below, &unrelated] {
@@ -284,5 +300,57 @@ proptest! {
                 prop_assert!(runs(&x, &b, guest));
             }
         }
+    }
+}
+
+fn arbitrary_item() -> impl Strategy<Value = CpuDataItem> {
+    prop_oneof![
+        (
+            prop_oneof![0u32..0x30, 0x8000_0000u32..0x8000_0030, any::<u32>()],
+            0u32..4,
+            any::<[u32; 4]>()
+        )
+            .prop_map(|(leaf, subleaf, regs)| CpuDataItem::Cpuid {
+                leaf,
+                subleaf,
+                regs
+            }),
+        (
+            prop_oneof![Just(0x10au32), 0x480u32..0x492, any::<u32>()],
+            any::<u32>(),
+            any::<u32>()
+        )
+            .prop_map(|(index, eax, edx)| CpuDataItem::Msr { index, eax, edx }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any dump decodes without panicking, under both catalogs, and losslessly when it
+    /// decodes at all.
+    #[test]
+    fn decode_is_lossless_on_arbitrary_data(
+        items in prop::collection::vec(arbitrary_item(), 0..40),
+        default_catalog in any::<bool>(),
+    ) {
+        let x = if default_catalog { X86::new(cpucompat_catalog::embedded::x86()) } else { x86() };
+        let d = CpuData { arch: "x86".into(), items };
+        let read = x.read_features(&d).unwrap();
+        for kind in [CpuKind::Host, CpuKind::Guest] {
+            match x.decode(&d, kind, None) {
+                Ok(def) => prop_assert_eq!(x.features_of(&def).unwrap(), read),
+                Err(e) => prop_assert_eq!(e, X86Error::NoSuitableModel),
+            }
+        }
+    }
+
+    /// The text parsers answer every input with a value or an error, never a panic.
+    #[test]
+    fn parsers_never_panic(text in "\\PC{0,200}", lines in prop::collection::vec("[ 0-9a-fxCPU:=abcdex]{0,80}", 0..6)) {
+        let _ = cpucompat_x86::parse_cpuid_r(&text);
+        let _ = cpucompat_x86::parse_cpuid_r(&lines.join("\n"));
+        let _ = cpucompat_x86::HypervisorModels::from_qmp_json(&text);
+        let _ = x86().qmp_expansion_data(&text);
     }
 }
