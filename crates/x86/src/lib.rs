@@ -5,7 +5,7 @@
 //! order:
 //!
 //! * [`X86::decode`]: raw CPUID/MSR data → a named model plus `require`/`disable`
-//!   features (`x86Decode`; module [`decode`](crate::decode) has the selection rules);
+//!   features (`x86Decode`; the selection rules are documented in `src/decode.rs`);
 //! * [`X86::compare`]: host vs guest → identical / superset / incompatible with libvirt's
 //!   messages (`x86Compute`), expressed as the lattice order test
 //!   [`cpucompat_lattice::compare`];
