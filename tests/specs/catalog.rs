@@ -8,7 +8,9 @@
 //!            | Ron(r#"Catalog(...)"#)          // an inline catalog
 //!            | CpuMap(dir: "fixtures/<dir>", arch: X86 | Ppc64),   // imported, then compiled
 //!     expect: Models([Expansion, ...])         // compiles; each listed model resolves so
-//!           | Error("message"),                // fails with exactly this message
+//!           | Error("message")                 // fails with exactly this message
+//!           | Text(r#"..."#),                  // CpuMap only: the stdout of `cpucompat
+//!                                              // catalog import`, exactly (blessable)
 //! )
 //!
 //! Expansion := (
@@ -25,7 +27,7 @@
 //!
 //! For `CpuMap` errors, the file in the message is the path relative to the package root
 //! (`specs/cases/catalog/fixtures/...`), as cargo runs tests from there.
-use crate::common::Case;
+use crate::common::{expect_text, Case};
 use cpucompat_catalog::{embedded, import_cpu_map, Arch, Catalog, Compiled, ModelInfo};
 use serde::Deserialize;
 use std::path::Path;
@@ -47,6 +49,7 @@ enum Source {
 enum Expect {
     Models(Vec<Expansion>),
     Error(String),
+    Text(String),
 }
 
 #[derive(Deserialize)]
@@ -71,6 +74,38 @@ struct Expansion {
     pvrs: Option<Vec<(u32, u32)>>,
 }
 
+/// The fixture directory of a `CpuMap` source, relative to the package root.
+fn fixture_dir(case: &Case, dir: &str) -> std::path::PathBuf {
+    let base = case.path.parent().unwrap_or(Path::new("."));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    base.strip_prefix(root).unwrap_or(base).join(dir)
+}
+
+/// Runs `cpucompat catalog import` through the facade, as the binary does.
+fn cli_import(case: &Case, source: &Source) -> Result<String, String> {
+    let Source::CpuMap { dir, arch } = source else {
+        return Err("Text expectations need a CpuMap source".into());
+    };
+    let dir = fixture_dir(case, dir);
+    let arch = match arch {
+        Arch::X86 => "x86",
+        Arch::Ppc64 => "ppc64",
+        Arch::S390x => "s390x",
+    };
+    let args = ["cpucompat", "catalog", "import", "--cpu-map"];
+    let cli = <cpucompat::cli::Cli as clap::Parser>::try_parse_from(
+        args.iter()
+            .map(|s| s.to_string())
+            .chain([dir.display().to_string(), "--catalog-arch".into(), arch.into()]),
+    )
+    .map_err(|e| e.to_string())?;
+    match cpucompat::run(cli) {
+        Ok(out) if out.exit == 0 => Ok(out.stdout),
+        Ok(out) => Err(format!("exit status {}", out.exit)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn load(source: &Source, case: &Case) -> Result<Result<Compiled, String>, String> {
     Ok(match source {
         Source::Embedded(name) => Ok(match name.as_str() {
@@ -84,10 +119,7 @@ fn load(source: &Source, case: &Case) -> Result<Result<Compiled, String>, String
             .and_then(|c| Compiled::compile(&c))
             .map_err(|e| e.to_string()),
         Source::CpuMap { dir, arch } => {
-            let base = case.path.parent().unwrap_or(Path::new("."));
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let rel = base.strip_prefix(root).unwrap_or(base).join(dir);
-            import_cpu_map(&rel, *arch)
+            import_cpu_map(&fixture_dir(case, dir), *arch)
                 .and_then(|c| Compiled::compile(&c))
                 .map_err(|e| e.to_string())
         }
@@ -97,6 +129,10 @@ fn load(source: &Source, case: &Case) -> Result<Result<Compiled, String>, String
 /// Checks one `catalog` case.
 pub fn check(case: &Case) -> Result<(), String> {
     let spec: CatalogCase = case.ron()?;
+    if let Expect::Text(want) = &spec.expect {
+        let got = cli_import(case, &spec.catalog)?;
+        return expect_text(case, want, &got);
+    }
     let compiled = load(&spec.catalog, case)?;
     match (spec.expect, compiled) {
         (Expect::Error(want), Err(got)) if want == got => Ok(()),
@@ -105,6 +141,7 @@ pub fn check(case: &Case) -> Result<(), String> {
         }
         (Expect::Error(want), Ok(_)) => Err(format!("expected error '{want}', catalog compiled")),
         (Expect::Models(_), Err(got)) => Err(format!("catalog failed: {got}")),
+        (Expect::Text(_), _) => Err("unreachable: text cases return above".into()),
         (Expect::Models(list), Ok(c)) => {
             let mut problems = Vec::new();
             for e in &list {
