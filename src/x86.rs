@@ -32,8 +32,10 @@ use cpucompat_x86::{BaselineOptions, HypervisorModels, X86Comparison, X86Error, 
 use cpucompat_xml::model::{
     CpuData, CpuDef, CpuKind, Fallback, Match, Mode, ModelRef, Policy, Pos,
 };
+use cpucompat_xml::CpuReader;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
+use std::io::BufRead;
 use std::path::Path;
 
 /// Runs `f` with the catalog the command line selects.
@@ -396,29 +398,93 @@ fn compare_text(cmp: &X86Comparison, host: &str, guest: &str) -> String {
     s
 }
 
-/// `cpucompat baseline FILE...`.
+/// `cpucompat baseline FILE...`: the CPUs are streamed, one `<cpu>` element at a time, into
+/// the adapter's fold ([`X86::baseline_iter`]), so a pool file of a million hosts is never
+/// held in memory.
 pub fn baseline(c: &Common, a: &BaselineArgs) -> Result<Output, Error> {
     if a.compat {
         return Err(Error::usage("--compat is a ppc64 option".into()));
     }
     with_catalog(c, |cat| {
         let x86 = X86::new(cat);
-        let mut cpus = Vec::new();
-        for f in &a.files {
-            let name = display(f);
-            for cpu in load_cpus(f)? {
-                validate(cat, &name, &cpu)?;
-                cpus.push(cpu);
-            }
-        }
         let opts = BaselineOptions {
             expand_features: a.features,
             migratable: a.migratable,
             hypervisor: load_hv(a.hypervisor_models.as_deref())?,
         };
-        let cpu = x86.baseline(&cpus, &opts).map_err(decision)?;
+        let mut pool = Pool {
+            cat,
+            files: a.files.iter(),
+            current: None,
+            error: None,
+        };
+        let result = x86.baseline_iter(&mut pool, &opts);
+        // An input error stops the stream early: it explains the result, so it wins.
+        if let Some(e) = pool.error {
+            return Err(e);
+        }
+        let cpu = result.map_err(decision)?;
         Ok(Output::ok(render_cpu(c, &cpu)?))
     })
+}
+
+/// The `<cpu>` elements of several files, in order, read one at a time and checked against
+/// the catalog. The first error (unreadable file, bad XML, unknown name, a file without any
+/// `<cpu>`) ends the stream and is kept in `error`.
+struct Pool<'a> {
+    cat: &'a Compiled,
+    files: std::slice::Iter<'a, std::path::PathBuf>,
+    /// The file being read: its name, its reader, how many CPUs it gave so far.
+    current: Option<(String, CpuReader<Box<dyn BufRead>>, usize)>,
+    error: Option<Error>,
+}
+
+impl Iterator for Pool<'_> {
+    type Item = CpuDef;
+
+    fn next(&mut self) -> Option<CpuDef> {
+        loop {
+            if self.error.is_some() {
+                return None;
+            }
+            if self.current.is_none() {
+                let path = self.files.next()?;
+                let name = display(path);
+                let src: Box<dyn BufRead> = if path.as_os_str() == "-" {
+                    Box::new(std::io::stdin().lock())
+                } else {
+                    match std::fs::File::open(path) {
+                        Ok(f) => Box::new(std::io::BufReader::new(f)),
+                        Err(source) => {
+                            self.error = Some(Error::Io { path: name, source });
+                            return None;
+                        }
+                    }
+                };
+                self.current = Some((name, CpuReader::new(src), 0));
+            }
+            let (name, reader, n) = self.current.as_mut()?;
+            match reader.next() {
+                Some(Ok(cpu)) => {
+                    *n += 1;
+                    if let Err(e) = validate(self.cat, name, &cpu) {
+                        self.error = Some(e);
+                        return None;
+                    }
+                    return Some(cpu);
+                }
+                Some(Err(e)) => {
+                    self.error = Some(xml_err(name, e));
+                    return None;
+                }
+                None if *n == 0 => {
+                    self.error = Some(Error::input(name, 0, 0, "no <cpu> element found"));
+                    return None;
+                }
+                None => self.current = None,
+            }
+        }
+    }
 }
 
 /// `cpucompat decode DUMP --as host|guest`.

@@ -648,3 +648,62 @@ fn bad_cpuid_r_text_names_line_and_column() {
         r.stderr
     );
 }
+
+#[test]
+fn baseline_streams_a_large_pool_and_equals_the_small_answer() {
+    let one = std::fs::read_to_string(data().join("x86_64-host.xml")).unwrap();
+    let worse = std::fs::read_to_string(data().join("x86_64-host-worse.xml")).unwrap();
+    // 20,000 copies of a host, then one weaker host: the answer is the weaker host's.
+    let mut pool = one.repeat(20_000);
+    pool.push_str(&worse);
+    let dir = std::env::temp_dir().join(format!("cpucompat-cli-x86-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pool.xml");
+    std::fs::write(&file, &pool).unwrap();
+    let big = cpucompat(
+        &["--arch", "x86_64", "baseline", file.to_str().unwrap()],
+        None,
+    );
+    let small = cpucompat(
+        &["baseline", "x86_64-host.xml", "x86_64-host-worse.xml"],
+        None,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(big.code, 0, "{}", big.stderr);
+    assert_eq!(small.code, 0, "{}", small.stderr);
+    assert_eq!(big.stdout, small.stdout);
+    assert!(big.stdout.contains(">Penryn</model>"), "{}", big.stdout);
+}
+
+#[test]
+fn baseline_names_the_file_of_a_bad_cpu() {
+    let r = cpucompat(
+        &["baseline", "x86_64-host.xml", "x86_64-bogus-model.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: x86_64-bogus-model.xml:2:3: unknown CPU model Bogus\n"
+    );
+    let r = cpucompat(
+        &["baseline", "x86_64-host.xml", "../cli/empty-domain.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .starts_with("cpucompat: error: ../cli/empty-domain.xml"),
+        "{}",
+        r.stderr
+    );
+    let r = cpucompat(&["baseline", "no-such-file.xml"], None);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("cpucompat: error: no-such-file.xml: "),
+        "{}",
+        r.stderr
+    );
+}
