@@ -9,6 +9,7 @@
 //!   `specs/catalog/s390x*.ron`.
 //! * [`model`]: the algebra: named models and props, IBC, comparison, baseline, static and
 //!   full expansion, runnability against a `max`/host model.
+//! * [`libvirt`]: libvirt `<cpu>` definitions to QEMU models and back.
 //! * [`qmp`]: a QMP monitor answering `query-cpu-definitions`,
 //!   `query-cpu-model-expansion`, `-comparison` and `-baseline` byte for byte as QEMU
 //!   does ([`qdict`] holds QEMU's dictionary order).
@@ -18,6 +19,7 @@
 //! the meet, presented as the newest definition whose base set the meet still contains.
 pub mod catalog;
 pub mod error;
+pub mod libvirt;
 pub mod model;
 pub mod qdict;
 pub mod qmp;
@@ -41,7 +43,7 @@ pub fn parse_host_model(
         file: file.to_string(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string(),
+        message: without_position(&e.to_string()),
     })?;
     let shape = || HostModelError::Shape {
         file: file.to_string(),
@@ -68,6 +70,14 @@ pub fn parse_host_model(
             file: file.to_string(),
             source,
         })
+}
+
+/// serde_json's message without its " at line L column C" suffix (the error carries both).
+fn without_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
 }
 
 /// Runs a QMP session: greeting, then one reply per input line, flushed as it goes; stops

@@ -1,0 +1,108 @@
+//! libvirt's view of s390x: `<cpu>` definitions in, `<cpu>` definitions out.
+//!
+//! libvirt's s390 driver decides nothing itself: `hypervisor-cpu-compare` and
+//! `hypervisor-cpu-baseline` turn each `<cpu>` into a QEMU model (`CpuModelInfo`) and ask
+//! QEMU. The translation, as libvirt does it:
+//!
+//! * mode `host-passthrough` → `host`, `maximum` → `max`, `host-model` → `host`;
+//!   `custom` → the `<model>` name (none: "cpu parameter is missing a model name");
+//! * a feature becomes a boolean prop: `require`/`force` (and every feature of a host CPU)
+//!   → `true`; `disable`/`forbid`/`optional` → `false`.
+//!
+//! The answers go the other way as a guest `<cpu mode='custom' match='exact'>` with
+//! `<model fallback='forbid'>X-base</model>` and one `<feature>` per prop, in QEMU's reply
+//! order: `true` → `require`, `false` → `disable` (libvirt drops the `false` ones; we keep
+//! them so that the definition means exactly the computed model).
+use crate::error::ModelError;
+use crate::model::{CpuModel, Engine, Expansion, Prop};
+use cpucompat_lattice::Relation;
+use cpucompat_xml::model::{
+    CpuDef, CpuKind, Fallback, Feature, Match, Mode, ModelRef, Policy, Pos,
+};
+
+/// Why a `<cpu>` cannot be turned into a QEMU model, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LibvirtError {
+    /// Where in the XML.
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The QEMU model a libvirt `<cpu>` asks for.
+pub fn model_of(engine: &Engine<'_>, cpu: &CpuDef) -> Result<CpuModel, LibvirtError> {
+    let name = match (cpu.kind, cpu.mode) {
+        (CpuKind::Guest, Mode::HostPassthrough | Mode::HostModel) => "host",
+        (CpuKind::Guest, Mode::Maximum) => "max",
+        _ => cpu.model_name().ok_or_else(|| LibvirtError {
+            pos: cpu.pos,
+            message: "cpu parameter is missing a model name".into(),
+        })?,
+    };
+    let at = cpu.model.as_ref().map_or(cpu.pos, |m| m.pos);
+    let resolved = engine.resolve(name).map_err(|e| LibvirtError {
+        pos: at,
+        message: e.to_string(),
+    })?;
+    let mut model = resolved.model;
+    for f in &cpu.features {
+        let on = matches!(cpu.policy_of(f), Policy::Require | Policy::Force);
+        let prop = Prop {
+            name: f.name.clone(),
+            value: Some(on),
+        };
+        let r = crate::model::Resolved { model, ..resolved };
+        model = engine
+            .apply(name, &r, std::slice::from_ref(&prop))
+            .map_err(|e: ModelError| LibvirtError {
+                pos: f.pos,
+                message: e.to_string(),
+            })?;
+    }
+    Ok(model)
+}
+
+/// libvirt's verdict from QEMU's comparison of host (A) with guest (B): identical,
+/// superset (the guest runs), or incompatible (`subset` and `incompatible` alike).
+pub fn verdict(r: Relation) -> Relation {
+    match r {
+        Relation::Identical | Relation::Superset => r,
+        _ => Relation::Incompatible,
+    }
+}
+
+/// A guest `<cpu>` for an expansion: `X-base` plus one feature per prop.
+pub fn cpu_of(e: &Expansion<'_>) -> CpuDef {
+    let keys: Vec<&str> = crate::qdict::order(e.props.iter().map(|p| p.0).collect());
+    let features = keys
+        .into_iter()
+        .map(|k| {
+            let on = e.props.iter().any(|p| p.0 == k && p.1);
+            Feature {
+                name: k.to_string(),
+                policy: Some(if on { Policy::Require } else { Policy::Disable }),
+                pos: Pos::default(),
+            }
+        })
+        .collect();
+    CpuDef {
+        kind: CpuKind::Guest,
+        mode: Mode::Custom,
+        match_: Some(Match::Exact),
+        check: None,
+        arch: None,
+        model: Some(ModelRef {
+            name: e.name.clone(),
+            fallback: Some(Fallback::Forbid),
+            vendor_id: None,
+            pos: Pos::default(),
+        }),
+        vendor: None,
+        signature: None,
+        microcode: None,
+        topology: None,
+        features,
+        pos: Pos::default(),
+    }
+}

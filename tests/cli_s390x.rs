@@ -1,0 +1,242 @@
+//! The s390x commands, run as the real binary on the files of `specs/cases/s390x/data`:
+//! exit codes (0 ok / runs, 1 does not run, 2 error), the libvirt-style answers, error
+//! lines naming file, line and column with nothing on stdout, and the QMP session.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases/s390x/data")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cpucompat(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cpucompat"))
+        .args(args)
+        .current_dir(data())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn compare_is_what_hypervisor_cpu_compare_decides() {
+    let r = cpucompat(
+        &[
+            "--arch",
+            "s390x",
+            "compare",
+            "host-z14.xml",
+            "guest-z13.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "superset\nqemu result: superset\n\
+         responsible properties: tsi, sema, minste2, eec, opc, msa5, type\n"
+    );
+    // The other way round QEMU says subset, which libvirt reports as incompatible.
+    let r = cpucompat(
+        &[
+            "--arch",
+            "s390x",
+            "compare",
+            "guest-z13.xml",
+            "host-z14.xml",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["result"], "incompatible");
+    assert_eq!(v["qemu-result"], "subset");
+}
+
+#[test]
+fn host_passthrough_guest_is_the_host_model() {
+    let r = cpucompat(
+        &[
+            "--arch",
+            "s390x",
+            "compare",
+            "host-gen15a.json",
+            "host-passthrough.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("identical\n"), "{}", r.stdout);
+}
+
+#[test]
+fn baseline_keeps_disabled_features() {
+    // QEMU 7.2's transcript: baseline(gen15a, z14 with vx off) = z14-base, csske off,
+    // vx gone, vxeh kept.
+    let r = cpucompat(&["--arch", "s390x", "baseline", "pool.xml"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with(
+        "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>z14-base</model>\n"
+    ));
+    assert!(r
+        .stdout
+        .contains("<feature policy='disable' name='csske'/>"));
+    assert!(r.stdout.contains("<feature policy='require' name='vxeh'/>"));
+    assert!(!r.stdout.contains("name='vx'"));
+}
+
+#[test]
+fn baseline_without_base_features_fails_cleanly() {
+    let r = cpucompat(
+        &["--arch", "s390x", "baseline", "pool.xml", "old.xml"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: No compatible CPU model could be created as important base features are disabled\n"
+    );
+}
+
+#[test]
+fn unknown_feature_names_file_line_and_column() {
+    let r = cpucompat(
+        &[
+            "--arch",
+            "s390x",
+            "compare",
+            "host-z14.xml",
+            "bad-feature.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: bad-feature.xml:3:3: Property 'z13-base-s390x-cpu.nosuch' not found\n"
+    );
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let r = cpucompat(
+        &["--arch", "s390x", "--qemu-version", "6.0", "expand", "z13"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: unknown QEMU version '6.0' for s390x; expected 7.2 or 10.2 (newest)\n"
+    );
+    let r = cpucompat(&["--arch", "s390x", "expand", "z99"], None);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "cpucompat: error: The CPU definition 'z99' is unknown.\n"
+    );
+}
+
+#[test]
+fn models_lists_blockers_against_a_host_model() {
+    let r = cpucompat(&["--arch", "s390x", "models", "host-gen15a.json"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let z13 = r.stdout.lines().find(|l| l.starts_with("z13 ")).unwrap();
+    assert!(z13.contains(" no "), "{z13}");
+    let base = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("gen15a-base "))
+        .unwrap();
+    assert_eq!(base.trim_end(), "gen15a-base      yes");
+    let gen16 = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("gen16a-base "))
+        .unwrap();
+    assert!(gen16.ends_with(" type"), "{gen16}");
+}
+
+#[test]
+fn expand_reports_ibc_and_features() {
+    let r = cpucompat(
+        &["--arch", "s390x", "--qemu-version", "7.2", "expand", "z13"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first = r.stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "z13 (IBM z13 GA1): type 0x2964, generation 13, GA 1, IBC 0x31, 201 features"
+    );
+    assert_eq!(r.stdout.lines().count(), 202);
+}
+
+#[test]
+fn qmp_session_survives_a_malformed_line() {
+    let input = "{\"execute\":\"query-cpu-definitions\"}\n\
+                 {\"execute\":\"qmp_capabilities\"}\n\
+                 {\"execute\": }\n\
+                 {\"execute\":\"query-cpu-model-comparison\",\"arguments\":{\"modela\":{\"name\":\"z13\"},\"modelb\":{\"name\":\"z13s\"}},\"id\":3}\n\
+                 {\"execute\":\"quit\"}\n\
+                 {\"execute\":\"query-version\"}\n";
+    let r = cpucompat(&["qmp", "--qemu-version", "7.2"], Some(input));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().map(|l| l.trim_end_matches('\r')).collect();
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
+    assert!(lines[0].starts_with("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22"));
+    assert_eq!(
+        lines[1],
+        r#"{"error": {"class": "CommandNotFound", "desc": "Expecting capabilities negotiation with 'qmp_capabilities'"}}"#
+    );
+    assert_eq!(lines[2], r#"{"return": {}}"#);
+    assert_eq!(
+        lines[3],
+        r#"{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}"#
+    );
+    assert_eq!(
+        lines[4],
+        r#"{"return": {"result": "subset", "responsible-properties": ["type"]}, "id": 3}"#
+    );
+    assert_eq!(lines[5], r#"{"return": {}}"#);
+}
+
+#[test]
+fn qmp_with_a_host_model_answers_as_kvm() {
+    let input = "{\"execute\":\"qmp_capabilities\"}\n\
+                 {\"execute\":\"query-cpu-model-expansion\",\"arguments\":{\"type\":\"static\",\"model\":{\"name\":\"host\"}}}\n";
+    let r = cpucompat(&["qmp", "--host-model", "host-gen15a.json"], Some(input));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let last = r.stdout.lines().last().unwrap().trim_end();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(v["return"]["model"]["name"], "gen15a-base");
+    assert_eq!(v["return"]["model"]["props"]["vxeh2"], true);
+    assert_eq!(v["return"]["model"]["props"]["aen"], true);
+    let r = cpucompat(&["qmp", "--host-model", "pool.xml"], Some(""));
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "cpucompat: error: pool.xml:1:1: expected value\n");
+}
