@@ -94,9 +94,11 @@ fn cli_import(case: &Case, source: &Source) -> Result<String, String> {
     };
     let args = ["cpucompat", "catalog", "import", "--cpu-map"];
     let cli = <cpucompat::cli::Cli as clap::Parser>::try_parse_from(
-        args.iter()
-            .map(|s| s.to_string())
-            .chain([dir.display().to_string(), "--catalog-arch".into(), arch.into()]),
+        args.iter().map(|s| s.to_string()).chain([
+            dir.display().to_string(),
+            "--catalog-arch".into(),
+            arch.into(),
+        ]),
     )
     .map_err(|e| e.to_string())?;
     match cpucompat::run(cli) {
@@ -118,11 +120,9 @@ fn load(source: &Source, case: &Case) -> Result<Result<Compiled, String>, String
         Source::Ron(text) => Catalog::from_ron(text, "inline")
             .and_then(|c| Compiled::compile(&c))
             .map_err(|e| e.to_string()),
-        Source::CpuMap { dir, arch } => {
-            import_cpu_map(&fixture_dir(case, dir), *arch)
-                .and_then(|c| Compiled::compile(&c))
-                .map_err(|e| e.to_string())
-        }
+        Source::CpuMap { dir, arch } => import_cpu_map(&fixture_dir(case, dir), *arch)
+            .and_then(|c| Compiled::compile(&c))
+            .map_err(|e| e.to_string()),
     })
 }
 
