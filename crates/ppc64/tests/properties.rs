@@ -236,3 +236,39 @@ proptest! {
         prop_assert_eq!(replies, 1 + quit.map_or(lines.len(), |q| q + 1));
     }
 }
+
+/// Every (compat guest, host model) pair of every map × table, exhaustively: compare says
+/// identical exactly when libvirt's level rule holds (`N ≤ host generation`) and the host's
+/// QEMU family (when QEMU has one) supports the mode, and QEMU knows the mode.
+#[test]
+fn compare_of_compat_guests_is_level_rule_and_family_support() {
+    for i in 0..4 {
+        let ctx = ctx(i);
+        let (lo, hi) = ctx.map().compat_range().unwrap();
+        for host in ctx.map().models() {
+            let Some(gen) = host.generation().filter(|g| (lo..=hi).contains(g)) else {
+                continue;
+            };
+            let h = Cpu::host_named(host.name());
+            for n in lo..=hi {
+                let mode = format!("power{n}");
+                let mut def = Cpu::guest_named(&mode).def;
+                def.mode = cpucompat_xml::model::Mode::HostModel;
+                def.match_ = None;
+                let v = ctx.compare(&h, &Cpu::from_def(def)).unwrap();
+                let qemu_ok = match (ctx.qemu().compat_mode(&mode), ctx.host_family(&h)) {
+                    (None, _) => false,
+                    (Some(m), Some(f)) => ctx.qemu().supports(f, m),
+                    (Some(_), None) => true,
+                };
+                assert_eq!(
+                    v.is_compatible(),
+                    n <= gen && qemu_ok,
+                    "{mode} on {} (ctx {i}): {:?}",
+                    host.name(),
+                    v.reasons()
+                );
+            }
+        }
+    }
+}
