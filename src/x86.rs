@@ -434,9 +434,17 @@ pub fn baseline(c: &Common, a: &BaselineArgs) -> Result<Output, Error> {
 struct Pool<'a> {
     cat: &'a Compiled,
     files: std::slice::Iter<'a, std::path::PathBuf>,
-    /// The file being read: its name, its reader, how many CPUs it gave so far.
-    current: Option<(String, CpuReader<Box<dyn BufRead>>, usize)>,
+    current: Option<PoolFile>,
     error: Option<Error>,
+}
+
+/// The file a [`Pool`] is reading.
+struct PoolFile {
+    /// Its name in messages.
+    name: String,
+    reader: CpuReader<Box<dyn BufRead>>,
+    /// How many CPUs it gave so far.
+    count: usize,
 }
 
 impl Iterator for Pool<'_> {
@@ -461,12 +469,20 @@ impl Iterator for Pool<'_> {
                         }
                     }
                 };
-                self.current = Some((name, CpuReader::new(src), 0));
+                self.current = Some(PoolFile {
+                    name,
+                    reader: CpuReader::new(src),
+                    count: 0,
+                });
             }
-            let (name, reader, n) = self.current.as_mut()?;
+            let PoolFile {
+                name,
+                reader,
+                count,
+            } = self.current.as_mut()?;
             match reader.next() {
                 Some(Ok(cpu)) => {
-                    *n += 1;
+                    *count += 1;
                     if let Err(e) = validate(self.cat, name, &cpu) {
                         self.error = Some(e);
                         return None;
@@ -477,7 +493,7 @@ impl Iterator for Pool<'_> {
                     self.error = Some(xml_err(name, e));
                     return None;
                 }
-                None if *n == 0 => {
+                None if *count == 0 => {
                     self.error = Some(Error::input(name, 0, 0, "no <cpu> element found"));
                     return None;
                 }
