@@ -147,13 +147,33 @@ fn render_cpu(c: &Common, cpu: &CpuDef) -> Result<String, Error> {
     }
 }
 
-/// `cpucompat host`: this machine's PVR, from `/proc/cpuinfo`.
+/// `cpucompat host`: this machine's PVR, from `/proc/cpuinfo`, decoded; the text report
+/// ends with the models a custom guest may name here.
 pub fn host(c: &Common) -> Result<Output, Error> {
     let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let pvr = Pvr::from_cpuinfo(&text).map(|(p, _)| p).map_err(|_| {
         Error::Decision("cannot read this machine's PVR: not a POWER processor".into())
     })?;
-    with_ctx(c, |ctx| decode_pvr(c, &ctx, pvr, DecodeAs::Host))
+    let mut c = c.clone();
+    c.format = Some(c.format.unwrap_or(Format::Text));
+    with_ctx(&c, |ctx| {
+        let mut out = decode_pvr(&c, &ctx, pvr, DecodeAs::Host)?;
+        if c.format == Some(Format::Text) {
+            // The runnable models: custom guests of each map model that compare identical.
+            let host = ctx.decode(pvr).map_err(decision)?.cpu(false);
+            let mut usable = Vec::new();
+            for m in ctx.map().models() {
+                let v = ctx
+                    .compare(&host, &Cpu::guest_named(m.name()))
+                    .map_err(decision)?;
+                if v.is_compatible() {
+                    usable.push(m.name());
+                }
+            }
+            let _ = writeln!(out.stdout, "usable models: {}", usable.join(" "));
+        }
+        Ok(out)
+    })
 }
 
 /// `cpucompat compare HOST GUEST`.
