@@ -27,7 +27,7 @@ pub struct Common {
     /// Use this libvirt cpu_map directory instead of the embedded x86/ppc64 catalog.
     #[arg(long, global = true, value_name = "DIR")]
     pub cpu_map: Option<PathBuf>,
-    /// s390x: answer with the model data of this QEMU release (default: newest; `7.2`).
+    /// s390x, ppc64: use the model data of this QEMU release (default: newest; `7.2`).
     #[arg(long, global = true, value_name = "V")]
     pub qemu_version: Option<String>,
 }
