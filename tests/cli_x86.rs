@@ -707,3 +707,58 @@ fn baseline_names_the_file_of_a_bad_cpu() {
         r.stderr
     );
 }
+
+#[test]
+fn expand_xml_is_what_baseline_features_prints_for_one_cpu_of_the_model() {
+    let expand = cpucompat(&["expand", "--format", "xml", "Westmere"], None);
+    let baseline = cpucompat(
+        &["baseline", "--features", "x86_64-baseline-simple.xml"],
+        None,
+    );
+    assert_eq!(expand.code, 0, "{}", expand.stderr);
+    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
+    assert_eq!(expand.stdout, baseline.stdout);
+}
+
+#[test]
+fn baseline_with_hypervisor_models_answers_with_one_of_them() {
+    let qmp = "x86_64-cpuid-Xeon-Gold-6130.json";
+    let r = cpucompat(
+        &[
+            "baseline",
+            "--hypervisor-models",
+            qmp,
+            "x86_64-cpuid-Xeon-Gold-6130-host.xml",
+            "x86_64-cpuid-Xeon-E5-2650-v4-host.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let model = r
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("<model fallback='allow'>"))
+        .and_then(|l| l.strip_suffix("</model>"))
+        .unwrap_or_else(|| panic!("no model in\n{}", r.stdout));
+    let text = std::fs::read_to_string(data().join(qmp)).unwrap();
+    assert!(
+        text.contains(&format!("\"name\": \"{model}\"")),
+        "{model} is not one of QEMU's models"
+    );
+    let bad = cpucompat(
+        &[
+            "baseline",
+            "--hypervisor-models",
+            "x86_64-host.xml",
+            "x86_64-host.xml",
+        ],
+        None,
+    );
+    assert_eq!(bad.code, 2);
+    assert_eq!(bad.stdout, "");
+    assert!(
+        bad.stderr.starts_with("cpucompat: error: x86_64-host.xml"),
+        "{}",
+        bad.stderr
+    );
+}
