@@ -51,6 +51,20 @@ pub enum ModelError {
     /// A property value of the wrong JSON type.
     #[error("Invalid parameter type for '{0}', expected: boolean")]
     NotBoolean(String),
+    /// A string property given another JSON type.
+    #[error("Invalid parameter type for '{0}', expected: string")]
+    NotString(String),
+    /// An integer property given another JSON type.
+    #[error("Parameter '{0}' expects uint64")]
+    NotUint(String),
+    /// A read-only property of the CPU object.
+    #[error("Property '{typename}.{property}' is not writable")]
+    ReadOnly {
+        /// The QOM type.
+        typename: String,
+        /// The property.
+        property: String,
+    },
     /// Enabling a feature beyond the definition's full set.
     #[error(
         "Feature '{feature}' is not available for CPU model '{model}', it was introduced with later models."

@@ -26,7 +26,7 @@ pub mod qmp;
 
 pub use catalog::{Catalog, Definition, Feature, Group, Kind, Release};
 pub use error::{CatalogError, HostModelError, ModelError};
-pub use model::{Comparison, CpuModel, DefinitionInfo, Engine, Expansion, Named, Prop};
+pub use model::{Comparison, CpuModel, DefinitionInfo, Engine, Expansion, Named, Prop, PropValue};
 pub use qmp::Session;
 
 use std::io::{BufRead, Write};
@@ -61,7 +61,10 @@ pub fn parse_host_model(
         props: m.get("props").cloned(),
     };
     let props = qmp::props_of(&arg).map_err(|_| shape())?;
-    if props.iter().any(|p| p.value.is_none()) {
+    if props
+        .iter()
+        .any(|p| !matches!(p.value, model::PropValue::Bool(_)))
+    {
         return Err(shape());
     }
     engine

@@ -50,7 +50,7 @@ pub fn model_of(engine: &Engine<'_>, cpu: &CpuDef) -> Result<CpuModel, LibvirtEr
         let on = matches!(cpu.policy_of(f), Policy::Require | Policy::Force);
         let prop = Prop {
             name: f.name.clone(),
-            value: Some(on),
+            value: on.into(),
         };
         let r = crate::model::Resolved { model, ..resolved };
         model = engine

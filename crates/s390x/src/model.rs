@@ -92,8 +92,56 @@ pub fn typename(name: &str) -> String {
 pub struct Prop {
     /// The property name.
     pub name: String,
-    /// `Some(bool)` for a boolean; `None` for any other JSON value (a type error).
-    pub value: Option<bool>,
+    /// The value.
+    pub value: PropValue,
+}
+
+/// The JSON type of a property value, as far as the CPU object cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropValue {
+    /// `true` / `false`: what features and groups take.
+    Bool(bool),
+    /// A non-negative integer.
+    Uint(u64),
+    /// A string.
+    Str,
+    /// Anything else (null, negative or fractional number, list, object).
+    Other,
+}
+
+impl From<bool> for PropValue {
+    fn from(b: bool) -> PropValue {
+        PropValue::Bool(b)
+    }
+}
+
+/// The CPU object's properties that are not features (QEMU 7.2's `qom-list-properties`
+/// of an s390x CPU type) and how setting them fails or is ignored.
+fn other_property(
+    typename: impl Fn() -> String,
+    name: &str,
+    value: PropValue,
+) -> Option<Result<(), ModelError>> {
+    let read_only = || ModelError::ReadOnly {
+        typename: typename(),
+        property: name.to_string(),
+    };
+    Some(match name {
+        "type" | "parent_bus" | "hotplugged" | "hotpluggable" | "legacy-memory" | "description"
+        | "crash-information" => Err(read_only()),
+        "memory" if value != PropValue::Str => Err(ModelError::NotString(name.to_string())),
+        "start-powered-off" => match value {
+            PropValue::Bool(_) => Ok(()),
+            _ => Err(ModelError::NotBoolean(name.to_string())),
+        },
+        "core-id" => match value {
+            PropValue::Uint(v) if v <= u64::from(u32::MAX) => Ok(()),
+            PropValue::Uint(_) | PropValue::Str | PropValue::Bool(_) | PropValue::Other => {
+                Err(ModelError::NotUint(name.to_string()))
+            }
+        },
+        _ => return None,
+    })
 }
 
 /// The outcome of a comparison.
@@ -261,14 +309,22 @@ impl<'c> Engine<'c> {
             } else if let Some(g) = self.cat.group(&p.name) {
                 (g.members, true)
             } else {
-                return Err(ModelError::UnknownProperty {
-                    typename: typename(name),
-                    property: p.name.clone(),
-                });
+                match other_property(|| typename(name), &p.name, p.value) {
+                    Some(Ok(())) => continue,
+                    Some(Err(e)) => return Err(e),
+                    None => {
+                        return Err(ModelError::UnknownProperty {
+                            typename: typename(name),
+                            property: p.name.clone(),
+                        })
+                    }
+                }
             };
             match p.value {
-                None => return Err(ModelError::NotBoolean(p.name.clone())),
-                Some(true) => {
+                PropValue::Uint(_) | PropValue::Str | PropValue::Other => {
+                    return Err(ModelError::NotBoolean(p.name.clone()))
+                }
+                PropValue::Bool(true) => {
                     let ok = if is_group {
                         !members.is_disjoint(&r.ceiling)
                     } else {
@@ -289,7 +345,7 @@ impl<'c> Engine<'c> {
                     }
                     m.features |= members;
                 }
-                Some(false) => m.features -= members,
+                PropValue::Bool(false) => m.features -= members,
             }
         }
         Ok(m)

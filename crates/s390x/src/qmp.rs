@@ -18,7 +18,7 @@
 //! `quit`. Replies are written with [`crate::qdict::to_text`], key order included.
 use crate::catalog::Release;
 use crate::error::ModelError;
-use crate::model::{CpuModel, Engine, Expansion, Prop};
+use crate::model::{CpuModel, Engine, Expansion, Prop, PropValue};
 use crate::qdict;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -348,7 +348,7 @@ impl<'c> Session<'c> {
             .into_iter()
             .map(|k| Prop {
                 name: k.to_string(),
-                value: m.props.0.iter().find(|p| p.0 == k).map(|p| p.1),
+                value: PropValue::Bool(m.props.0.iter().any(|p| p.0 == k && p.1)),
             })
             .collect();
         Ok(self.engine.build(m.name, &props)?)
@@ -383,7 +383,12 @@ pub fn props_of(m: &ModelArg) -> Result<Vec<Prop>, QmpError> {
         .into_iter()
         .map(|k| Prop {
             name: k.clone(),
-            value: map[k.as_str()].as_bool(),
+            value: match &map[k.as_str()] {
+                Value::Bool(b) => PropValue::Bool(*b),
+                Value::String(_) => PropValue::Str,
+                Value::Number(n) => n.as_u64().map_or(PropValue::Other, PropValue::Uint),
+                _ => PropValue::Other,
+            },
         })
         .collect())
 }

@@ -118,7 +118,7 @@ proptest! {
         let props: Vec<cpucompat_s390x::Prop> = x
             .props
             .iter()
-            .map(|(n, v)| cpucompat_s390x::Prop { name: n.to_string(), value: Some(*v) })
+            .map(|(n, v)| cpucompat_s390x::Prop { name: n.to_string(), value: (*v).into() })
             .collect();
         prop_assert_eq!(e.build(&x.name, &props), Ok(m));
     }
