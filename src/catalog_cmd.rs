@@ -16,7 +16,9 @@ pub fn catalog_import(dir: &Path, arch: &str) -> Result<Output, Error> {
         }
     };
     let cat = import_cpu_map(dir, arch).map_err(catalog_error)?;
-    Compiled::compile(&cat).map_err(catalog_error)?;
+    // What the importer could not place on an element (e.g. a cycle) names the index.
+    let index = dir.join("index.xml").display().to_string();
+    Compiled::compile(&cat).map_err(|e| Error::input(&index, 0, 0, e.to_string()))?;
     Ok(Output::ok(to_ron(&cat)))
 }
 

@@ -6,7 +6,7 @@
 //! CatalogCase(
 //!     catalog: Embedded("x86" | "ppc64" | "x86-libvirt-11.3" | "ppc64-libvirt-11.3")
 //!            | Ron(r#"Catalog(...)"#)          // an inline catalog
-//!            | CpuMap(dir: "fixtures/<dir>", arch: X86 | Ppc64),   // imported, then compiled
+//!            | CpuMap(dir: "fixtures/<dir>", arch: X86 | Ppc64),   // Compiled::load_cpu_map
 //!     expect: Models([Expansion, ...])         // compiles; each listed model resolves so
 //!           | Error("message")                 // fails with exactly this message
 //!           | Text(r#"..."#),                  // CpuMap only: the stdout of `cpucompat
@@ -28,7 +28,7 @@
 //! For `CpuMap` errors, the file in the message is the path relative to the package root
 //! (`specs/cases/catalog/fixtures/...`), as cargo runs tests from there.
 use crate::common::{expect_text, Case};
-use cpucompat_catalog::{embedded, import_cpu_map, Arch, Catalog, Compiled, ModelInfo};
+use cpucompat_catalog::{embedded, Arch, Catalog, Compiled, ModelInfo};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -120,9 +120,9 @@ fn load(source: &Source, case: &Case) -> Result<Result<Compiled, String>, String
         Source::Ron(text) => Catalog::from_ron(text, "inline")
             .and_then(|c| Compiled::compile(&c))
             .map_err(|e| e.to_string()),
-        Source::CpuMap { dir, arch } => import_cpu_map(&fixture_dir(case, dir), *arch)
-            .and_then(|c| Compiled::compile(&c))
-            .map_err(|e| e.to_string()),
+        Source::CpuMap { dir, arch } => {
+            Compiled::load_cpu_map(&fixture_dir(case, dir), *arch).map_err(|e| e.to_string())
+        }
     })
 }
 

@@ -30,6 +30,16 @@ pub enum CatalogError {
         /// What was wrong or expected, lowercase.
         message: String,
     },
+    /// A catalog read from a file failed validation; `file` names the file (for a cpu_map
+    /// directory, its `index.xml`).
+    #[error("{file}: {source}")]
+    In {
+        /// The file.
+        file: String,
+        /// The validation error.
+        #[source]
+        source: Box<CatalogError>,
+    },
     /// A cpu_map directory does not describe the requested architecture.
     #[error("{file}: no <arch name='{arch}'> element")]
     NoArch {

@@ -8,8 +8,8 @@
 //!   whose written text parses back to the same catalog (`from_ron ∘ to_ron = id`) and is a
 //!   fixed point of writing; compiling it returns a value or an error.
 //! * [`cpu_map_features`] / [`cpu_map_model`]: any bytes given as the features file or as a
-//!   model file of a small cpu_map import either fail with an error naming that file, or
-//!   give a catalog that round-trips through RON.
+//!   model file of a small cpu_map import either fail with an error naming a file of the
+//!   map, or give a catalog that round-trips through RON.
 use crate::{import, to_ron, Arch, Catalog, CatalogError, Compiled};
 use std::path::Path;
 
@@ -63,8 +63,10 @@ fn import_one(file: &str, data: &[u8]) {
             let _ = Compiled::compile(&cat);
         }
         Err(e) => {
+            // The error names the file at fault: the mutated one, or one whose references
+            // the mutation broke.
             let msg = e.to_string();
-            assert!(msg.contains(file), "error does not name {file}: {msg}");
+            assert!(msg.starts_with("fuzz/x86_"), "error names no file: {msg}");
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::schema::{
     Alias, Arch, Catalog, Decode, Feature, Location, Model, Pvr, Reg, Signature, Vendor,
 };
 use roxmltree::{Document, Node, ParsingOptions};
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -89,6 +90,8 @@ pub(crate) fn import_with(
         features: Vec::new(),
         models: Vec::new(),
     };
+    let mut refs = Vec::new();
+    let mut defs = Definitions::default();
     for (file, _) in &files {
         let path = dir.join(file);
         let name = path.display().to_string();
@@ -97,13 +100,30 @@ pub(crate) fn import_with(
         let root = x.root("cpus")?;
         for n in root.children().filter(Node::is_element) {
             match n.tag_name().name() {
-                "vendor" => cat.vendors.push(x.vendor(n)?),
-                "feature" => cat.features.push(x.feature(n)?),
-                "model" => cat.models.push(x.model(n)?),
+                "vendor" => {
+                    let v = x.vendor(n)?;
+                    defs.define(Kind::Vendor, &v.name, x.position(n))?;
+                    cat.vendors.push(v);
+                }
+                "feature" => {
+                    let f = x.feature(n)?;
+                    defs.define(Kind::Feature, &f.name, x.position(n))?;
+                    let mut own = HashSet::new();
+                    for a in f.aliases.iter().filter(|a| own.insert(a.name.as_str())) {
+                        defs.define(Kind::Alias, &a.name, x.position(n))?;
+                    }
+                    cat.features.push(f);
+                }
+                "model" => {
+                    let m = x.model(n, &mut refs)?;
+                    defs.define(Kind::Model, &m.name, x.position(n))?;
+                    cat.models.push(m);
+                }
                 _ => return Err(x.unexpected(n, "<vendor>, <feature> or <model>")),
             }
         }
     }
+    defs.check(&mut refs)?;
     Ok(cat)
 }
 
@@ -130,6 +150,94 @@ fn read(path: &Path) -> Result<String, CatalogError> {
         column: 1,
         message: format!("not utf-8 text: {e}"),
     })
+}
+
+/// A place in a cpu_map file.
+struct Pos {
+    file: String,
+    line: u32,
+    column: u32,
+}
+
+impl Pos {
+    fn error(self, message: String) -> CatalogError {
+        CatalogError::Input {
+            file: self.file,
+            line: self.line,
+            column: self.column,
+            message,
+        }
+    }
+}
+
+/// What a model refers to by name.
+#[derive(Clone, Copy)]
+enum RefKind {
+    Parent,
+    Vendor,
+    Feature,
+}
+
+/// A name a model refers to, and where.
+struct Ref {
+    kind: RefKind,
+    model: String,
+    name: String,
+    at: Pos,
+}
+
+/// A kind of defined name.
+#[derive(Clone, Copy)]
+enum Kind {
+    Vendor,
+    Feature,
+    Alias,
+    Model,
+}
+
+/// The names defined so far. Checking them here, while positions are known, lets the
+/// common mistakes (duplicates, unknown names) point at the element at fault; compilation
+/// checks the rest (cycles, bits) and repeats these checks for catalogs from RON.
+#[derive(Default)]
+struct Definitions {
+    vendors: HashSet<String>,
+    features: HashSet<String>,
+    aliases: HashSet<String>,
+    models: HashSet<String>,
+}
+
+impl Definitions {
+    fn define(&mut self, kind: Kind, name: &str, at: Pos) -> Result<(), CatalogError> {
+        // Feature names and aliases share one namespace.
+        let clash = matches!(kind, Kind::Feature | Kind::Alias)
+            && (self.features.contains(name) || self.aliases.contains(name));
+        let (set, what) = match kind {
+            Kind::Vendor => (&mut self.vendors, "vendor"),
+            Kind::Feature => (&mut self.features, "feature"),
+            Kind::Alias => (&mut self.aliases, "feature"),
+            Kind::Model => (&mut self.models, "model"),
+        };
+        if !set.insert(name.to_string()) || clash {
+            return Err(at.error(format!("duplicate {what} '{name}'")));
+        }
+        Ok(())
+    }
+
+    fn check(&self, refs: &mut Vec<Ref>) -> Result<(), CatalogError> {
+        for r in refs.drain(..) {
+            let (set, what) = match r.kind {
+                RefKind::Parent => (&self.models, "parent model"),
+                RefKind::Vendor => (&self.vendors, "vendor"),
+                RefKind::Feature => (&self.features, "feature"),
+            };
+            if !set.contains(&r.name) {
+                return Err(r
+                    .at
+                    .error(format!("model '{}': unknown {what} '{}'", r.model, r.name)));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One parsed XML file and its name, for errors.
@@ -234,6 +342,24 @@ impl<'a> Xml<'a> {
         }
     }
 
+    fn position(&self, n: Node) -> Pos {
+        let p = self.doc.text_pos_at(n.range().start);
+        Pos {
+            file: self.file.to_string(),
+            line: p.row,
+            column: p.col,
+        }
+    }
+
+    fn reference(&self, n: Node, kind: RefKind, model: &str, name: &str) -> Ref {
+        Ref {
+            kind,
+            model: model.to_string(),
+            name: name.to_string(),
+            at: self.position(n),
+        }
+    }
+
     fn include(&self, n: Node) -> Result<(String, usize), CatalogError> {
         let f = self.attr(n, "filename")?;
         if f.is_empty() || f.contains(['/', '\\']) || f == "." || f == ".." {
@@ -325,7 +451,7 @@ impl<'a> Xml<'a> {
         }
     }
 
-    fn model(&self, n: Node) -> Result<Model, CatalogError> {
+    fn model(&self, n: Node, refs: &mut Vec<Ref>) -> Result<Model, CatalogError> {
         let mut m = Model {
             name: self.attr(n, "name")?.to_string(),
             parent: None,
@@ -346,13 +472,17 @@ impl<'a> Xml<'a> {
                     if m.parent.is_some() {
                         return Err(twice("model"));
                     }
-                    m.parent = Some(self.attr(c, "name")?.to_string());
+                    let parent = self.attr(c, "name")?.to_string();
+                    refs.push(self.reference(c, RefKind::Parent, &m.name, &parent));
+                    m.parent = Some(parent);
                 }
                 "vendor" => {
                     if m.vendor.is_some() {
                         return Err(twice("vendor"));
                     }
-                    m.vendor = Some(self.attr(c, "name")?.to_string());
+                    let vendor = self.attr(c, "name")?.to_string();
+                    refs.push(self.reference(c, RefKind::Vendor, &m.name, &vendor));
+                    m.vendor = Some(vendor);
                 }
                 "decode" => {
                     if m.decode.is_some() {
@@ -388,6 +518,7 @@ impl<'a> Xml<'a> {
                     let name = self.attr(c, "name")?.to_string();
                     let removed = self.flag(c, "removed", "yes", "no")?.unwrap_or(false);
                     let added = self.flag(c, "added", "yes", "no")?.unwrap_or(false);
+                    refs.push(self.reference(c, RefKind::Feature, &m.name, &name));
                     match (removed, added) {
                         (false, false) => m.features.push(name),
                         (true, false) => m.removed.push(name),

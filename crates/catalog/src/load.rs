@@ -4,8 +4,11 @@ use std::path::Path;
 
 impl Compiled {
     /// Imports the libvirt cpu_map directory `dir` for `arch` and compiles it.
+    /// Validation errors the importer could not place on an element (cycles, bits) name
+    /// the directory's `index.xml`.
     pub fn load_cpu_map(dir: &Path, arch: Arch) -> Result<Compiled, CatalogError> {
-        Compiled::compile(&import_cpu_map(dir, arch)?)
+        let cat = import_cpu_map(dir, arch)?;
+        Compiled::compile(&cat).map_err(|e| within(&dir.join("index.xml"), e))
     }
 
     /// Reads and compiles a RON catalog file.
@@ -14,6 +17,18 @@ impl Compiled {
             path: path.display().to_string(),
             source,
         })?;
-        Compiled::compile(&Catalog::from_ron(&text, &path.display().to_string())?)
+        let cat = Catalog::from_ron(&text, &path.display().to_string())?;
+        Compiled::compile(&cat).map_err(|e| within(path, e))
+    }
+}
+
+/// Names the file of a validation error.
+fn within(path: &Path, e: CatalogError) -> CatalogError {
+    match e {
+        e @ (CatalogError::Input { .. } | CatalogError::Io { .. } | CatalogError::In { .. }) => e,
+        e => CatalogError::In {
+            file: path.display().to_string(),
+            source: Box::new(e),
+        },
     }
 }
