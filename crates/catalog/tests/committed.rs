@@ -60,3 +60,27 @@ fn embedded_catalogs_equal_the_committed_files() {
         assert!(&compiled == emb, "{file}: embedded catalog differs");
     }
 }
+
+#[test]
+fn committed_x86_features_split_into_libvirts_cpuid_and_msr_counts() {
+    use cpucompat_catalog::Location;
+    // (file, cpuid features, msr features, aliases, non-migratable)
+    for (file, cpuid, msr, aliases, blockers) in [
+        ("x86.ron", 281, 119, 26, 2),
+        ("x86-libvirt-11.3.ron", 250, 114, 26, 2),
+    ] {
+        let (_, cat) = read(file);
+        let count =
+            |f: fn(&Location) -> bool| cat.features.iter().filter(|x| f(&x.location)).count();
+        assert_eq!(
+            count(|l| matches!(l, Location::Cpuid { .. })),
+            cpuid,
+            "{file}"
+        );
+        assert_eq!(count(|l| matches!(l, Location::Msr { .. })), msr, "{file}");
+        let a: usize = cat.features.iter().map(|f| f.aliases.len()).sum();
+        assert_eq!(a, aliases, "{file}");
+        let b = cat.features.iter().filter(|f| !f.migratable).count();
+        assert_eq!(b, blockers, "{file}");
+    }
+}
