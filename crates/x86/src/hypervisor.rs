@@ -13,8 +13,10 @@
 //! CPU libvirt computes from QEMU.
 //!
 //! Input: one reply (`{"return": [...]}`), a bare array of definitions, or a transcript of
-//! several QMP replies one after another (libvirt's `x86_64-cpuid-*.json` files); replies of
-//! other shapes and `{"error": ...}` replies are skipped.
+//! several QMP replies one after another (libvirt's `x86_64-cpuid-*.json` files). A list
+//! counts as `query-cpu-definitions` when an entry has `unavailable-features` or a
+//! `typename` ending in `-cpu`; replies of other shapes and `{"error": ...}` replies are
+//! skipped.
 use std::collections::BTreeMap;
 
 use cpucompat_xml::model::{CpuData, CpuDataItem, Pos};
@@ -116,7 +118,7 @@ impl HypervisorModels {
             }
             let ret = value.get("return").unwrap_or(&value);
             match ret {
-                Value::Array(defs) => {
+                Value::Array(defs) if defs.iter().any(looks_like_definition) => {
                     found = true;
                     for d in defs {
                         let (name, blockers) = definition(d)?;
@@ -165,6 +167,15 @@ impl HypervisorModels {
     pub fn known_features(&self) -> Option<&[String]> {
         self.known.as_deref()
     }
+}
+
+/// A `query-cpu-definitions` entry, as opposed to another command's list (machines, ...):
+/// it has `unavailable-features`, or a QOM type name ending in `-cpu`.
+fn looks_like_definition(d: &Value) -> bool {
+    d.get("unavailable-features").is_some()
+        || d.get("typename")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.ends_with("-cpu"))
 }
 
 fn definition(d: &Value) -> Result<(String, Vec<String>), X86Error> {
@@ -312,12 +323,19 @@ mod tests {
 
     #[test]
     fn shape_errors_and_missing_definitions_are_reported() {
-        let err = HypervisorModels::from_qmp_json(r#"{"return": [{"nam": "x"}]}"#).unwrap_err();
+        let err = HypervisorModels::from_qmp_json(
+            r#"{"return": [{"nam": "x", "typename": "x-x86_64-cpu"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid QMP reply: a CPU definition has no \"name\" string"
         );
         let err = HypervisorModels::from_qmp_json(r#"{"return": {}}"#).unwrap_err();
+        assert_eq!(err, X86Error::NoDefinitions);
+        // Another command's list (query-machines) is not a model list.
+        let err =
+            HypervisorModels::from_qmp_json(r#"{"return": [{"name": "pc-q35-7.2"}]}"#).unwrap_err();
         assert_eq!(err, X86Error::NoDefinitions);
     }
 }
