@@ -3,7 +3,8 @@
 //! Pools of real CPUs (the host `<cpu>` definitions libvirt decoded from 45 real CPUID
 //! dumps, `specs/cases/x86/data/x86_64-cpuid-*-host.xml`) are generated from a fixed seed:
 //! 2 to 4 distinct CPUs of one vendor, each CPU losing 1 to 3 random features half of the
-//! time. Every pool is baselined twice by each side, plain and with `--features`:
+//! time; 20 more pools mix vendors and drop `<vendor>` from random CPUs (libvirt's vendor
+//! rules and its "CPU vendors do not match" failure). Every pool is baselined twice by each side, plain and with `--features`:
 //!
 //! ```text
 //! virsh -c test:///default cpu-baseline [--features] POOL.xml
@@ -32,6 +33,9 @@ use std::process::Command;
 
 const SEED: u64 = 0x6370_7563_6f6d_7061; // "cpucompa"
 const POOLS: usize = 50;
+/// Further pools that mix vendors and drop `<vendor>` elements, to exercise libvirt's
+/// vendor rules (only the first CPU's explicit vendor counts; later CPUs' models stand in).
+const EDGE_POOLS: usize = 20;
 const CPU_MAP: &str = "/usr/share/libvirt/cpu_map";
 
 /// splitmix64: a small deterministic generator, so every run builds the same pools.
@@ -205,6 +209,7 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
             .push(h);
     }
     let vendors: Vec<&Vec<Host>> = by_vendor.values().filter(|v| v.len() >= 2).collect();
+    let everyone: Vec<Host> = by_vendor.values().flatten().cloned().collect();
     assert!(!vendors.is_empty(), "no vendor has two usable CPUs");
 
     let tmp = std::env::temp_dir().join(format!("cpucompat-diff-virsh-{}", std::process::id()));
@@ -213,9 +218,18 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
     let (mut runs, mut equal, mut both_failed) = (0usize, 0usize, 0usize);
     let mut models: BTreeMap<String, usize> = BTreeMap::new();
     let mut differences = Vec::new();
-    for pool in 0..POOLS {
-        let group = vendors[rng.below(vendors.len())];
-        let n = (2 + rng.below(3)).min(group.len());
+    for pool in 0..POOLS + EDGE_POOLS {
+        let edge = pool >= POOLS;
+        let group = if edge {
+            &everyone
+        } else {
+            vendors[rng.below(vendors.len())]
+        };
+        let n = if edge {
+            2 + rng.below(2)
+        } else {
+            (2 + rng.below(3)).min(group.len())
+        };
         let mut picked: Vec<usize> = Vec::new();
         while picked.len() < n {
             let i = rng.below(group.len());
@@ -227,6 +241,9 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
         let mut labels = Vec::new();
         for &i in &picked {
             let mut h = group[i].clone();
+            if edge && rng.below(2) == 0 {
+                h.vendor = None;
+            }
             if rng.below(2) == 0 && !h.features.is_empty() {
                 for _ in 0..1 + rng.below(3) {
                     if h.features.is_empty() {
@@ -236,7 +253,16 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
                     h.features.remove(k);
                 }
             }
-            labels.push(format!("{} ({} features)", h.label, h.features.len()));
+            labels.push(format!(
+                "{} ({} features{})",
+                h.label,
+                h.features.len(),
+                if h.vendor.is_none() {
+                    ", no vendor"
+                } else {
+                    ""
+                }
+            ));
             text.push_str(&h.xml());
         }
         let file = tmp.join(format!("pool-{pool:02}.xml"));
@@ -262,9 +288,12 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
                         .or_default() += 1;
                     a == b
                 }
-                (Err(_), Err(_)) => {
+                // Both fail, for the same reason: virsh prints libvirt's message after
+                // "error: operation failed: ", cpucompat after "cpucompat: error: ".
+                (Err(v), Err(c)) => {
                     both_failed += 1;
-                    true
+                    let reason = c.strip_prefix("cpucompat: error: ").unwrap_or(c);
+                    v.contains(reason)
                 }
                 _ => false,
             };
@@ -279,8 +308,9 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
     eprintln!(
-        "virsh differential: {POOLS} pools, {runs} baselines, {equal} equal ({both_failed} of \
+        "virsh differential: {} pools, {runs} baselines, {equal} equal ({both_failed} of \
          them failing on both sides), {} different; result models: {models:?}",
+        POOLS + EDGE_POOLS,
         differences.len()
     );
     assert!(
