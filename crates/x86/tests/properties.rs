@@ -176,6 +176,35 @@ proptest! {
     }
 
     #[test]
+    fn superset_one_way_is_incompatible_the_other_way(
+        cat in any::<bool>(),
+        amd in any::<bool>(),
+        g in gen(),
+        more in prop::collection::vec(any::<Index>(), 1..6),
+        other in gen(),
+    ) {
+        let (x, reals) = engine(cat);
+        let a = data(&x, reals, amd, &g, &[]);
+        let b = data(&x, reals, amd, &g, &more);
+        let o = data(&x, reals, amd, &other, &[]);
+        let defs: Vec<CpuDef> = [&a, &b, &o]
+            .iter()
+            .flat_map(|d| {
+                host(&x, d)
+                    .into_iter()
+                    .chain(std::iter::once(x.decode(d, CpuKind::Guest, None).unwrap()))
+            })
+            .collect();
+        for p in &defs {
+            for q in &defs {
+                if x.compare(p, q).unwrap().result == Relation::Superset {
+                    prop_assert_eq!(x.compare(q, p).unwrap().result, Relation::Incompatible);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn compatibility_is_transitive(
         cat in any::<bool>(),
         amd in any::<bool>(),
