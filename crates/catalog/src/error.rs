@@ -33,7 +33,7 @@ pub enum CatalogError {
     /// A catalog read from a file failed validation; `file` names the file (for a cpu_map
     /// directory, its `index.xml`).
     #[error("{file}: {source}")]
-    In {
+    InFile {
         /// The file.
         file: String,
         /// The validation error.

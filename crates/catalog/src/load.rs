@@ -25,8 +25,9 @@ impl Compiled {
 /// Names the file of a validation error.
 fn within(path: &Path, e: CatalogError) -> CatalogError {
     match e {
-        e @ (CatalogError::Input { .. } | CatalogError::Io { .. } | CatalogError::In { .. }) => e,
-        e => CatalogError::In {
+        e
+        @ (CatalogError::Input { .. } | CatalogError::Io { .. } | CatalogError::InFile { .. }) => e,
+        e => CatalogError::InFile {
             file: path.display().to_string(),
             source: Box::new(e),
         },
