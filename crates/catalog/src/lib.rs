@@ -2,11 +2,12 @@
 //! embedded default catalogs, and the importer of a libvirt `cpu_map` directory.
 //!
 //! The flow is `cpu_map XML --import--> Catalog --to_ron--> specs/catalog/*.ron`, committed;
-//! at build time the RON files become Rust code ([`embedded`]); at run time a [`Catalog`]
-//! (embedded, read from RON, or imported from a cpu_map directory given on the command
-//! line) is validated and compiled into a [`Compiled`] index that the architecture adapters
-//! query: feature names to lattice bits and back, vendors, and models with libvirt's
-//! inheritance resolved.
+//! at build time `build.rs` validates and compiles the RON files and writes the compiled
+//! form as Rust statics ([`embedded`]); at run time a [`Catalog`] read from RON or imported
+//! from a cpu_map directory given on the command line is validated and compiled the same
+//! way. The [`Compiled`] index is what the architecture adapters query: feature names to
+//! lattice bits and back (bit `i` = feature `i` of the catalog), vendors, and models with
+//! libvirt's inheritance resolved (see the `compile` module for the rules).
 mod compile;
 pub mod embedded;
 mod error;
