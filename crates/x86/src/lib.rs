@@ -19,6 +19,8 @@
 //! * [`HypervisorModels`] (QEMU's `query-cpu-definitions`) and
 //!   [`X86::qmp_expansion_data`] (QEMU's `query-cpu-model-expansion` as raw data, whose
 //!   guest decode is libvirt's host-model CPU);
+//! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
+//!   models without libvirt's compat flag);
 //! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID).
 //!
 //! Checked against libvirt 11.3's own test corpus with the 11.3 map (the one-off checker
@@ -44,6 +46,7 @@ mod cpuid_text;
 mod data;
 mod decode;
 mod error;
+mod hvcompare;
 mod hypervisor;
 mod models;
 mod probe;
