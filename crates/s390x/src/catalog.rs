@@ -22,10 +22,10 @@ use crate::error::CatalogError;
 use cpucompat_lattice::{Bit, FeatureSet};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// How a feature is indicated to the machine (QEMU's `S390FeatType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[allow(dead_code)]
 pub enum Kind {
     /// An STFL/STFLE facility bit (bit 0 = most significant bit of byte 0).
     Stfl,
@@ -246,24 +246,165 @@ struct RawModel {
     full: Vec<String>,
 }
 
-const NEWEST_RON: &str = include_str!("../../../specs/catalog/s390x.ron");
-const QEMU72_RON: &str = include_str!("../../../specs/catalog/s390x-7.2.ron");
+/// A catalog compiled by the build script into plain data (see [`Catalog::to_rust`]).
+#[doc(hidden)]
+pub struct Parts {
+    /// The release.
+    pub release: &'static str,
+    /// The source.
+    pub source: &'static str,
+    /// `(name, kind, bit, desc)` in bitmap order.
+    pub features: &'static [(&'static str, Kind, Option<u16>, &'static str)],
+    /// `(name, desc, members)`.
+    pub groups: &'static [(&'static str, &'static str, [u64; 8])],
+    /// `(name, type, gen, ga, mha_pow, hmfai, desc, base, default, full)`.
+    #[allow(clippy::type_complexity)]
+    pub defs: &'static [(
+        &'static str,
+        u16,
+        u8,
+        u8,
+        u8,
+        u32,
+        &'static str,
+        [u64; 8],
+        [u64; 8],
+        [u64; 8],
+    )],
+    /// Ignored base features.
+    pub ignored_base: [u64; 8],
+    /// Deprecated features.
+    pub deprecated: [u64; 8],
+    /// The max model: definition index and features.
+    pub max: (usize, [u64; 8]),
+    /// The listing order.
+    pub listing: &'static [&'static str],
+}
 
 impl Catalog {
-    /// The embedded catalog of a release (compiled once, then shared).
-    pub fn embedded(release: Release) -> &'static Catalog {
-        static NEWEST: OnceLock<Catalog> = OnceLock::new();
-        static QEMU72: OnceLock<Catalog> = OnceLock::new();
-        let (cell, text, file) = match release {
-            Release::Newest => (&NEWEST, NEWEST_RON, "specs/catalog/s390x.ron"),
-            Release::Qemu72 => (&QEMU72, QEMU72_RON, "specs/catalog/s390x-7.2.ron"),
-        };
-        cell.get_or_init(|| match Catalog::parse(file, text) {
-            Ok(c) => c,
-            // The embedded files are checked by this crate's tests; reaching this is a
-            // build of a broken checkout, not bad user input.
-            Err(e) => panic!("embedded s390x catalog is invalid: {e}"),
-        })
+    /// Builds a catalog from build-time data (already validated by [`Catalog::parse`]).
+    #[doc(hidden)]
+    pub fn from_parts(p: &Parts) -> Catalog {
+        let features: Vec<Feature> = p
+            .features
+            .iter()
+            .map(|&(name, kind, bit, desc)| Feature {
+                name: name.to_string(),
+                kind,
+                bit,
+                desc: desc.to_string(),
+            })
+            .collect();
+        let by_name = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((f.name.clone(), Bit::new(i).ok()?)))
+            .collect();
+        let groups: Vec<Group> = p
+            .groups
+            .iter()
+            .map(|&(name, desc, w)| Group {
+                name: name.to_string(),
+                desc: desc.to_string(),
+                members: FeatureSet::from_words(w),
+            })
+            .collect();
+        let group_by_name = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.name.clone(), i))
+            .collect();
+        let defs: Vec<Definition> = p
+            .defs
+            .iter()
+            .map(|d| Definition {
+                name: d.0.to_string(),
+                cpu_type: d.1,
+                gen: d.2,
+                ga: d.3,
+                mha_pow: d.4,
+                hmfai: d.5,
+                desc: d.6.to_string(),
+                base: FeatureSet::from_words(d.7),
+                default: FeatureSet::from_words(d.8),
+                full: FeatureSet::from_words(d.9),
+            })
+            .collect();
+        let def_by_name = defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
+        Catalog {
+            release: p.release.to_string(),
+            source: p.source.to_string(),
+            features,
+            by_name,
+            groups,
+            group_by_name,
+            defs,
+            def_by_name,
+            ignored_base: FeatureSet::from_words(p.ignored_base),
+            deprecated: FeatureSet::from_words(p.deprecated),
+            max: MaxModel {
+                def: p.max.0,
+                features: FeatureSet::from_words(p.max.1),
+            },
+            listing: p.listing.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Renders the catalog as the Rust expression of a [`Parts`] (used by the build
+    /// script to embed the catalogs).
+    #[doc(hidden)]
+    pub fn to_rust(&self) -> String {
+        use std::fmt::Write as _;
+        let w = |s: &FeatureSet| format!("{:?}", s.words());
+        let mut o = String::from("Parts {\n");
+        let _ = writeln!(o, "    release: {:?},", self.release);
+        let _ = writeln!(o, "    source: {:?},", self.source);
+        o.push_str("    features: &[\n");
+        for f in &self.features {
+            let _ = writeln!(
+                o,
+                "        ({:?}, Kind::{:?}, {:?}, {:?}),",
+                f.name, f.kind, f.bit, f.desc
+            );
+        }
+        o.push_str("    ],\n    groups: &[\n");
+        for g in &self.groups {
+            let _ = writeln!(
+                o,
+                "        ({:?}, {:?}, {}),",
+                g.name,
+                g.desc,
+                w(&g.members)
+            );
+        }
+        o.push_str("    ],\n    defs: &[\n");
+        for d in &self.defs {
+            let _ = writeln!(
+                o,
+                "        ({:?}, {}, {}, {}, {}, {}, {:?}, {}, {}, {}),",
+                d.name,
+                d.cpu_type,
+                d.gen,
+                d.ga,
+                d.mha_pow,
+                d.hmfai,
+                d.desc,
+                w(&d.base),
+                w(&d.default),
+                w(&d.full)
+            );
+        }
+        o.push_str("    ],\n");
+        let _ = writeln!(o, "    ignored_base: {},", w(&self.ignored_base));
+        let _ = writeln!(o, "    deprecated: {},", w(&self.deprecated));
+        let _ = writeln!(o, "    max: ({}, {}),", self.max.def, w(&self.max.features));
+        let _ = writeln!(o, "    listing: &{:?},", self.listing);
+        o.push('}');
+        o
     }
 
     /// Parses and validates a catalog; `file` names it in errors.

@@ -18,6 +18,7 @@
 //! the component-wise order test combined with [`cpucompat_lattice::combine`]; baseline is
 //! the meet, presented as the newest definition whose base set the meet still contains.
 pub mod catalog;
+mod embedded;
 pub mod error;
 pub mod libvirt;
 pub mod model;

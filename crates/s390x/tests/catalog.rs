@@ -94,3 +94,28 @@ fn syntax_errors_name_line_and_column() {
     ));
     assert!(err(&bad).starts_with("t.ron:7:"), "{}", err(&bad));
 }
+
+#[test]
+fn build_time_catalogs_equal_the_parsed_ron() {
+    for (release, text) in [
+        (
+            Release::Newest,
+            include_str!("../../../specs/catalog/s390x.ron"),
+        ),
+        (
+            Release::Qemu72,
+            include_str!("../../../specs/catalog/s390x-7.2.ron"),
+        ),
+    ] {
+        let parsed = Catalog::parse("x.ron", text).unwrap();
+        let built = Catalog::embedded(release);
+        assert_eq!(parsed.features(), built.features());
+        assert_eq!(parsed.groups(), built.groups());
+        assert_eq!(parsed.definitions(), built.definitions());
+        assert_eq!(parsed.max_model(), built.max_model());
+        assert_eq!(parsed.listing(), built.listing());
+        assert_eq!(parsed.ignored_base(), built.ignored_base());
+        assert_eq!(parsed.deprecated(), built.deprecated());
+        assert_eq!(parsed.release(), built.release());
+    }
+}
