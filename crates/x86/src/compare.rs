@@ -27,7 +27,8 @@
 //!    `match='strict'` guest, "Host CPU does not strictly match guest CPU: Extra features: …".
 //!
 //! Feature lists print in catalog order, joined with ", ". `match='minimum'` compares like
-//! `exact`. Guests without a model:
+//! `exact`. A host without a model is incompatible with everything ("unknown host CPU",
+//! libvirt's answer without `--error`). Guests of the other modes:
 //!
 //! * `host-model`: the guest is first made concrete, [`X86::update`] against the host's
 //!   *migratable* copy ([`X86::copy_migratable`]), as libvirt's update tests and QEMU
