@@ -67,7 +67,11 @@ pub fn display(path: &Path) -> String {
     }
 }
 
-/// The architecture of a command: `--arch`, else the first input that names one, else x86.
+/// How much of each input [`arch_of`] looks at: the architecture is named near the top.
+const SNIFF_WINDOW: u64 = 64 << 10;
+
+/// The architecture of a command: `--arch`, else the first input that names one (in its
+/// first 64 KiB, so a pool file of a million hosts is not read twice), else x86.
 pub fn arch_of(forced: Option<Arch>, paths: &[&PathBuf]) -> Result<Arch, Error> {
     if let Some(a) = forced {
         return Ok(a);
@@ -76,8 +80,11 @@ pub fn arch_of(forced: Option<Arch>, paths: &[&PathBuf]) -> Result<Arch, Error> 
         if p.as_os_str() == "-" {
             continue;
         }
-        let text = read(p)?;
-        if let Some(a) = sniff_arch(&text) {
+        let mut head = Vec::new();
+        std::fs::File::open(p)
+            .and_then(|f| f.take(SNIFF_WINDOW).read_to_end(&mut head))
+            .map_err(|source| Error::Io { path: display(p), source })?;
+        if let Some(a) = sniff_arch(&String::from_utf8_lossy(&head)) {
             return Ok(a);
         }
     }
@@ -102,5 +109,27 @@ pub fn sniff_arch(text: &str) -> Option<Arch> {
             }
         }
     }
-    None
+    sniff_model(text)
+}
+
+/// Guesses the architecture from the first `<model>` name: s390x models are `z…` and
+/// `gen…` (libvirt's rule for the IBM vendor of s390 models), POWER models and compat levels
+/// start with `POWER`/`power`. x86 model names do neither.
+fn sniff_model(text: &str) -> Option<Arch> {
+    let i = text.find("<model")?;
+    let rest = &text[i..];
+    let start = rest.find('>')? + 1;
+    if rest[..start].ends_with("/>") {
+        return None;
+    }
+    let end = start + rest[start..].find('<')?;
+    let name = rest[start..end].trim();
+    let digit_after = |p: &str| name.strip_prefix(p).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    if digit_after("z") || digit_after("gen") {
+        Some(Arch::S390x)
+    } else if digit_after("POWER") || digit_after("power") || name.starts_with("POWERPC_") {
+        Some(Arch::Ppc64)
+    } else {
+        None
+    }
 }
