@@ -186,6 +186,8 @@ fn queries(cat: &Catalog) -> (Vec<Query>, [usize; 4]) {
         r#"{"execute": "query-cpu-model-expansion", "arguments": {"type": "static", "model": {"name": "z14", "props": {"core-id": 1, "msa9": true}}}}"#,
         r#"{"execute": "query-cpu-model-expansion", "arguments": {"type": "static", "model": {"name": "z14", "props": {"description": "x"}}}}"#,
         r#"{"execute": "query-cpu-model-expansion", "arguments": {"type": "static", "model": {"name": "z14", "props": {"hotpluggable": false, "nosuch": true}}}}"#,
+        r#"{'execute': 'query-cpu-model-comparison', 'arguments': {'modela': {'name': 'z13'}, 'modelb': {'name': 'z14', 'props': {'vx': false}}}}"#,
+        r#"{"execute": "query-cpu-model-expansion", "arguments": {"type": "static", "model": {"name": 'z"1\'3'}}}"#,
         r#"{"execute": }"#,
         r#"{"a" 1}"#,
         r#"nonsense"#,

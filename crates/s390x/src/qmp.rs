@@ -496,16 +496,65 @@ impl<'a> Args<'a> {
     }
 }
 
-/// Parses one line of JSON as QEMU's parser would accept it; errors carry QEMU's text.
+/// Parses one line of JSON as QEMU's parser would accept it (QEMU also takes strings in
+/// single quotes); errors carry QEMU's text.
 pub fn parse_json(line: &str) -> Result<Value, QmpError> {
-    let mut de = serde_json::Deserializer::from_str(line);
-    let v = match <StrictValue as serde::Deserialize>::deserialize(&mut de)
-        .and_then(|v| de.end().map(|_| v))
-    {
-        Ok(v) => v.0,
-        Err(e) => return Err(json_error(line, &e)),
+    let strict = |text: &str| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        <StrictValue as serde::Deserialize>::deserialize(&mut de)
+            .and_then(|v| de.end().map(|_| v.0))
     };
-    Ok(v)
+    match strict(line) {
+        Ok(v) => Ok(v),
+        Err(e) => match requote(line).map(|l| strict(&l)) {
+            Some(Ok(v)) => Ok(v),
+            _ => Err(json_error(line, &e)),
+        },
+    }
+}
+
+/// Rewrites single-quoted strings as double-quoted ones; `None` when there are none.
+fn requote(line: &str) -> Option<String> {
+    if !line.contains('\'') {
+        return None;
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push('"');
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    match d {
+                        '\\' => out.push(chars.next()?),
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' => {
+                out.push('"');
+                loop {
+                    match chars.next()? {
+                        '\\' => match chars.next()? {
+                            '\'' => out.push('\''),
+                            e => {
+                                out.push('\\');
+                                out.push(e);
+                            }
+                        },
+                        '"' => out.push_str("\\\""),
+                        '\'' => break,
+                        d => out.push(d),
+                    }
+                }
+                out.push('"');
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 fn json_error(line: &str, e: &serde_json::Error) -> QmpError {
