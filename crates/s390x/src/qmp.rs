@@ -566,13 +566,17 @@ fn json_error(line: &str, e: &serde_json::Error) -> QmpError {
         return QmpError::generic("JSON parse error, missing : in object pair");
     }
     // A bare word where a value belongs: QEMU names the keyword.
-    let col = e.column().saturating_sub(1);
-    let start = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
-    let rest = line;
-    let word_start = rest[..start]
-        .rfind(|c: char| !c.is_ascii_alphanumeric())
-        .map_or(0, |i| i + 1);
-    let word: String = rest[word_start..]
+    // serde_json's column counts bytes; step back to a character boundary.
+    let mut start = e.column().saturating_sub(1).min(line.len());
+    while !line.is_char_boundary(start) {
+        start -= 1;
+    }
+    let word_start = line[..start]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphanumeric())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word: String = line[word_start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect();

@@ -137,3 +137,70 @@ fn ibc_follows_generation_and_ga() {
     assert_eq!(ibc("gen16b"), 0x61);
     assert_eq!(ibc("gen17a"), 0x71);
 }
+
+/// A QMP line built from JSON fragments, so that most lines parse and reach the engine.
+fn qmp_line() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("z13".to_string()),
+        Just("gen15a-base".to_string()),
+        Just("max".to_string()),
+        Just("host".to_string()),
+        "[a-z0-9.-]{0,8}",
+    ];
+    let prop = prop_oneof![
+        Just("vx".to_string()),
+        Just("msa4".to_string()),
+        Just("type".to_string()),
+        Just("core-id".to_string()),
+        "[a-z_-]{1,6}",
+    ];
+    let value = prop_oneof![
+        Just("true".to_string()),
+        Just("false".to_string()),
+        Just("1".to_string()),
+        Just("\"x\"".to_string()),
+        Just("null".to_string()),
+        Just("[]".to_string()),
+    ];
+    let props = prop::collection::vec((prop, value), 0..4).prop_map(|v| {
+        let inner: Vec<String> = v.iter().map(|(k, x)| format!("\"{k}\": {x}")).collect();
+        format!("{{{}}}", inner.join(", "))
+    });
+    let model = (name, props).prop_map(|(n, p)| format!("{{\"name\": \"{n}\", \"props\": {p}}}"));
+    let cmd = prop_oneof![
+        Just("query-cpu-model-expansion"),
+        Just("query-cpu-model-comparison"),
+        Just("query-cpu-model-baseline"),
+        Just("query-cpu-definitions"),
+        Just("nosuch"),
+    ];
+    let ty = prop_oneof![Just("static"), Just("full"), Just("other")];
+    let wellformed = (cmd, ty, model.clone(), model).prop_map(|(c, t, a, b)| {
+        format!(
+            "{{\"execute\": \"{c}\", \"arguments\": {{\"type\": \"{t}\", \"model\": {a}, \"modela\": {a}, \"modelb\": {b}}}}}"
+        )
+    });
+    prop_oneof![
+        wellformed.clone(),
+        wellformed.prop_map(|l| l.replace('"', "'")),
+        ".{0,40}"
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn qmp_answers_every_line_with_one_json_reply(lines in prop::collection::vec(qmp_line(), 1..4)) {
+        let mut s = cpucompat_s390x::Session::new(engine(true));
+        s.line("{\"execute\": \"qmp_capabilities\"}");
+        for l in &lines {
+            let Some(reply) = s.line(l) else {
+                prop_assert!(l.trim().is_empty());
+                continue;
+            };
+            let v: serde_json::Value = serde_json::from_str(&reply).expect("a JSON reply");
+            prop_assert!(v.get("return").is_some() != v.get("error").is_some(), "{}", reply);
+        }
+    }
+}
