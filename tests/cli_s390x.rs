@@ -240,3 +240,24 @@ fn qmp_with_a_host_model_answers_as_kvm() {
     assert_eq!(r.stdout, "");
     assert_eq!(r.stderr, "cpucompat: error: pool.xml:1:1: expected value\n");
 }
+
+#[test]
+fn domcapabilities_host_model_is_a_host() {
+    // The guest's z13 base set has csske, which generation 15 dropped.
+    let r = cpucompat(
+        &[
+            "--arch",
+            "s390x",
+            "compare",
+            "domcaps-host-model.xml",
+            "guest-z13.xml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "incompatible\nqemu result: incompatible\n\
+         responsible properties: csske, vxeh, aen, minste3, tsi, sema, minste2, eec, opc, type\n"
+    );
+}

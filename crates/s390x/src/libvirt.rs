@@ -4,7 +4,8 @@
 //! `hypervisor-cpu-baseline` turn each `<cpu>` into a QEMU model (`CpuModelInfo`) and ask
 //! QEMU. The translation, as libvirt does it:
 //!
-//! * mode `host-passthrough` → `host`, `maximum` → `max`, `host-model` → `host`;
+//! * mode `host-passthrough` → `host`, `maximum` → `max`, `host-model` → `host` (or,
+//!   when it names a model as domcapabilities does, that model);
 //!   `custom` → the `<model>` name (none: "cpu parameter is missing a model name");
 //! * a feature becomes a boolean prop: `require`/`force` (and every feature of a host CPU)
 //!   → `true`; `disable`/`forbid`/`optional` → `false`.
@@ -32,9 +33,11 @@ pub struct LibvirtError {
 
 /// The QEMU model a libvirt `<cpu>` asks for.
 pub fn model_of(engine: &Engine<'_>, cpu: &CpuDef) -> Result<CpuModel, LibvirtError> {
-    let name = match (cpu.kind, cpu.mode) {
-        (CpuKind::Guest, Mode::HostPassthrough | Mode::HostModel) => "host",
-        (CpuKind::Guest, Mode::Maximum) => "max",
+    let name = match (cpu.kind, cpu.mode, cpu.model_name()) {
+        // A host-model CPU with a model (domcapabilities' expansion) is that model.
+        (CpuKind::Guest, Mode::HostModel, Some(n)) => n,
+        (CpuKind::Guest, Mode::HostPassthrough | Mode::HostModel, _) => "host",
+        (CpuKind::Guest, Mode::Maximum, _) => "max",
         _ => cpu.model_name().ok_or_else(|| LibvirtError {
             pos: cpu.pos,
             message: "cpu parameter is missing a model name".into(),
