@@ -20,6 +20,8 @@
 pub mod catalog;
 mod embedded;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod libvirt;
 pub mod model;
 pub mod qdict;

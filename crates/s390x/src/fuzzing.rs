@@ -1,0 +1,52 @@
+//! Bodies of cargo-fuzz targets for the s390x adapter, named after what they attack. They
+//! run under `cargo test` too (the unit test below), and are public with the `fuzzing`
+//! feature for `fuzz/`. Each must never panic, and checks a law on top:
+//!
+//! * [`qmp_lines`]: every non-blank line of any text gets exactly one reply, which is a JSON
+//!   object with exactly one of `return` and `error`, under both releases.
+//! * [`host_model`]: any text given as a host model is refused with an error or gives a
+//!   model that compares identical with itself.
+use crate::{parse_host_model, Engine, Release, Session};
+use cpucompat_lattice::Relation;
+
+/// Attacks the QMP monitor with arbitrary lines.
+pub fn qmp_lines(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for release in [Release::Newest, Release::Qemu72] {
+        let mut s = Session::new(Engine::tcg(release));
+        s.line(r#"{"execute":"qmp_capabilities"}"#);
+        for line in text.lines() {
+            match s.line(line) {
+                None => assert!(line.trim().is_empty()),
+                Some(reply) => {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&reply).expect("replies are JSON");
+                    assert!(v.get("return").is_some() != v.get("error").is_some());
+                }
+            }
+        }
+    }
+}
+
+/// Attacks the host-model reader.
+pub fn host_model(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let e = Engine::tcg(Release::Qemu72);
+    if let Ok(m) = parse_host_model(&e, "fuzz", &text) {
+        assert_eq!(e.compare(&m, &m).result, Relation::Identical);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_hold() {
+        qmp_lines(b"{\"execute\":\"query-cpu-definitions\"}\n\xff\xfe{\n'\n{'a':}\n");
+        qmp_lines(br#"{"execute":"query-cpu-model-baseline","arguments":{"modela":{"name":"z900-base","props":{"esan3":false}},"modelb":{"name":"z14"}}}"#);
+        host_model(br#"{"name":"z14","props":{"vx":false,"msa9":true}}"#);
+        host_model(br#"{"return":{"model":{"name":"gen15a-base"}}}"#);
+        host_model(b"[1,2");
+    }
+}
