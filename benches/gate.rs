@@ -24,7 +24,9 @@ fn instructions(exe: &str, root: &Path, e: &Entry) -> Result<u64, String> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     match &e.stdin {
-        Some(f) => cmd.stdin(std::fs::File::open(root.join(f)).map_err(|err| format!("{f}: {err}"))?),
+        Some(f) => {
+            cmd.stdin(std::fs::File::open(root.join(f)).map_err(|err| format!("{f}: {err}"))?)
+        }
         None => cmd.stdin(Stdio::null()),
     };
     let out = cmd.output().map_err(|err| err.to_string())?;
@@ -48,7 +50,10 @@ fn main() {
     let mut entries: Vec<Entry> = ron::from_str(&text).expect("parse benches/instructions.ron");
     let bless = std::env::var("CPUCOMPAT_BLESS").is_ok_and(|v| v == "1");
     let mut failed = Vec::new();
-    println!("{:<36} {:>14} {:>14} {:>8}", "command", "instructions", "budget", "ratio");
+    println!(
+        "{:<36} {:>14} {:>14} {:>8}",
+        "command", "instructions", "budget", "ratio"
+    );
     for e in &mut entries {
         let n = match instructions(exe, root, e) {
             Ok(n) => n,
@@ -62,7 +67,10 @@ fn main() {
         if bless {
             e.budget = n;
         } else if ratio > 1.10 {
-            failed.push(format!("{}: {n} instructions, budget {} (+10 % allowed)", e.name, e.budget));
+            failed.push(format!(
+                "{}: {n} instructions, budget {} (+10 % allowed)",
+                e.name, e.budget
+            ));
         }
     }
     if bless {

@@ -11,9 +11,16 @@ fn measure(args: &[&str], runs: usize) -> (Duration, Duration) {
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = Instant::now();
-        let out = Command::new(exe).args(args).output().expect("run cpucompat");
+        let out = Command::new(exe)
+            .args(args)
+            .output()
+            .expect("run cpucompat");
         times.push(t.elapsed());
-        assert!(out.status.code().is_some_and(|c| c <= 1), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     times.sort();
     (times[runs / 2], times[runs * 95 / 100])

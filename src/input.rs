@@ -83,7 +83,10 @@ pub fn arch_of(forced: Option<Arch>, paths: &[&PathBuf]) -> Result<Arch, Error> 
         let mut head = Vec::new();
         std::fs::File::open(p)
             .and_then(|f| f.take(SNIFF_WINDOW).read_to_end(&mut head))
-            .map_err(|source| Error::Io { path: display(p), source })?;
+            .map_err(|source| Error::Io {
+                path: display(p),
+                source,
+            })?;
         if let Some(a) = sniff_arch(&String::from_utf8_lossy(&head)) {
             return Ok(a);
         }
@@ -124,7 +127,10 @@ fn sniff_model(text: &str) -> Option<Arch> {
     }
     let end = start + rest[start..].find('<')?;
     let name = rest[start..end].trim();
-    let digit_after = |p: &str| name.strip_prefix(p).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    let digit_after = |p: &str| {
+        name.strip_prefix(p)
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    };
     if digit_after("z") || digit_after("gen") {
         Some(Arch::S390x)
     } else if digit_after("POWER") || digit_after("power") || name.starts_with("POWERPC_") {

@@ -313,5 +313,11 @@ fn positions_inside_a_cpu_that_starts_mid_line_are_input_positions() {
     );
     let v = parse_cpus("<pool><cpu><model>a</model><feature name='x'/></cpu></pool>").unwrap();
     assert_eq!(v[0].pos, Pos { line: 1, column: 7 });
-    assert_eq!(v[0].features[0].pos, Pos { line: 1, column: 28 });
+    assert_eq!(
+        v[0].features[0].pos,
+        Pos {
+            line: 1,
+            column: 28
+        }
+    );
 }
