@@ -1,9 +1,10 @@
 //! The `cpucompat` binary on POWER inputs: outputs, exit statuses (0 identical, 1
 //! incompatible, 2 error) and one-line errors naming file, line and column, with nothing
 //! on stdout when a command fails.
-use std::io::Write;
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use support::{assert_error, Run};
 
 fn data(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,42 +14,12 @@ fn data(rel: &str) -> String {
         .to_string()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run_with(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cpucompat"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::cpucompat(None, args, Some(stdin))
 }
 
 fn run(args: &[&str]) -> Run {
     run_with(args, "")
-}
-
-fn assert_error(r: &Run, stderr: &str) {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    assert_eq!(r.stdout, "", "no partial output");
-    assert_eq!(r.stderr, format!("cpucompat: error: {stderr}\n"));
 }
 
 #[test]

@@ -2,43 +2,20 @@
 //! `specs/cases/x86/data`: exit codes (0 ok / compatible, 1 incompatible, 2 error), the
 //! JSON shapes, error lines naming file, line and column, the host report, and the
 //! agreement of `cpuid -r | cpucompat decode - --as host` with the live probe.
+mod support;
+
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use support::Run;
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases/x86/data")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `cpucompat ARGS` in the data directory, with `stdin` as its input.
 fn cpucompat(args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cpucompat"))
-        .args(args)
-        .current_dir(data())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    support::cpucompat(Some(&data()), args, stdin)
 }
 
 fn json(s: &str) -> Value {
@@ -195,11 +172,9 @@ fn unknown_feature_is_an_error_with_line_and_column() {
         &["compare", "x86_64-host.xml", "x86_64-bogus-feature.xml"],
         None,
     );
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "cpucompat: error: x86_64-bogus-feature.xml:3:3: unknown CPU feature bogus\n"
+    support::assert_error(
+        &r,
+        "x86_64-bogus-feature.xml:3:3: unknown CPU feature bogus",
     );
 }
 
@@ -209,12 +184,7 @@ fn unknown_model_is_an_error_with_line_and_column() {
         &["compare", "x86_64-host.xml", "x86_64-bogus-model.xml"],
         None,
     );
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "cpucompat: error: x86_64-bogus-model.xml:2:3: unknown CPU model Bogus\n"
-    );
+    support::assert_error(&r, "x86_64-bogus-model.xml:2:3: unknown CPU model Bogus");
 }
 
 #[test]
@@ -302,9 +272,7 @@ fn baseline_of_different_vendors_fails_with_exit_2() {
         &["baseline", "x86_64-baseline-incompatible-vendors.xml"],
         None,
     );
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stdout, "");
-    assert_eq!(r.stderr, "cpucompat: error: CPU vendors do not match\n");
+    support::assert_error(&r, "CPU vendors do not match");
 }
 
 #[test]
@@ -576,11 +544,9 @@ fn feature_aliases_are_unknown_features_as_in_libvirt() {
         &["compare", "x86_64-host.xml", "../cli/domain-bogus.xml"],
         None,
     );
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "cpucompat: error: ../cli/domain-bogus.xml:9:5: unknown CPU feature sse4_2\n"
+    support::assert_error(
+        &r,
+        "../cli/domain-bogus.xml:9:5: unknown CPU feature sse4_2",
     );
 }
 
@@ -681,12 +647,7 @@ fn baseline_names_the_file_of_a_bad_cpu() {
         &["baseline", "x86_64-host.xml", "x86_64-bogus-model.xml"],
         None,
     );
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "cpucompat: error: x86_64-bogus-model.xml:2:3: unknown CPU model Bogus\n"
-    );
+    support::assert_error(&r, "x86_64-bogus-model.xml:2:3: unknown CPU model Bogus");
     let r = cpucompat(
         &["baseline", "x86_64-host.xml", "../cli/empty-domain.xml"],
         None,

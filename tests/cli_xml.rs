@@ -1,13 +1,10 @@
 //! `cpucompat parse`, run as the real binary: normalized output, and one located error
 //! line with exit status 2 (and nothing on stdout) for every kind of bad XML.
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod support;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use std::path::PathBuf;
+use std::process::Command;
+use support::Run;
 
 fn file(name: &str, content: &[u8]) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_xml");
@@ -18,25 +15,7 @@ fn file(name: &str, content: &[u8]) -> PathBuf {
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpucompat"));
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    {
-        use std::io::Write;
-        let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            si.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    support::cpucompat(None, args, stdin)
 }
 
 /// Parses `content` from a file named `name`; asserts exit 2, no stdout, and the message.

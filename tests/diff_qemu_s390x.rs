@@ -15,28 +15,15 @@
 //! One long-running QEMU process answers everything over stdin/stdout (QMP); a writer
 //! thread feeds it while the test reads. Skips, with a printed reason, when the binary is
 //! absent or is not QEMU 7.2.
+mod support;
+
 use cpucompat_s390x::{Catalog, Engine, Release, Session};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use support::Rng;
 
 const QEMU: &str = "qemu-system-s390x";
-
-/// splitmix64: a deterministic generator for the random queries.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn model_names(cat: &Catalog) -> Vec<String> {
     let mut v = Vec::new();

@@ -25,11 +25,14 @@
 //!
 //! Skips, printing why, when `virsh` or the cpu_map directory is absent (CI installs
 //! `libvirt-clients` and `libvirt-daemon`).
+mod support;
+
 use cpucompat_catalog::{embedded, Arch, Compiled};
 use cpucompat_xml::model::{CpuDef, Fallback};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::Rng;
 
 const SEED: u64 = 0x6370_7563_6f6d_7061; // "cpucompa"
 const POOLS: usize = 50;
@@ -37,23 +40,6 @@ const POOLS: usize = 50;
 /// vendor rules (only the first CPU's explicit vendor counts; later CPUs' models stand in).
 const EDGE_POOLS: usize = 20;
 const CPU_MAP: &str = "/usr/share/libvirt/cpu_map";
-
-/// splitmix64: a small deterministic generator, so every run builds the same pools.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// A real CPU reduced to what the installed cpu_map knows.
 #[derive(Clone)]
