@@ -6,6 +6,7 @@ mod error;
 mod input;
 mod parse_cmd;
 mod ppc64;
+mod render;
 mod s390x;
 mod x86;
 

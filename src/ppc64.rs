@@ -19,7 +19,9 @@ use crate::cli::{
     BaselineArgs, Common, CompareArgs, DecodeArgs, DecodeAs, ExpandArgs, Format, ModelsArgs,
     QmpArgs,
 };
+use crate::input::xml_error;
 use crate::input::{display, read};
+use crate::render::{json_text, render_cpu};
 use crate::{Error, Output};
 use cpucompat_catalog::{embedded, Compiled};
 use cpucompat_ppc64::{
@@ -52,17 +54,6 @@ fn decision(e: cpucompat_ppc64::Error) -> Error {
     Error::Decision(e.to_string())
 }
 
-fn xml_err(file: &str, e: cpucompat_xml::XmlError) -> Error {
-    let pos = e.pos();
-    Error::input(file, pos.line, pos.column, e.message())
-}
-
-fn json_text(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
 /// The PVR of a non-XML text: `/proc/cpuinfo`.
 fn cpuinfo_pvr(name: &str, text: &str) -> Result<Pvr, Error> {
     Pvr::from_cpuinfo(text)
@@ -78,7 +69,7 @@ fn dump_pvr(name: &str, text: &str) -> Result<Option<Pvr>, Error> {
     if !text.contains("<cpudata") {
         return Ok(None);
     }
-    let data = cpucompat_xml::parse_cpudata(text).map_err(|e| xml_err(name, e))?;
+    let data = cpucompat_xml::parse_cpudata(text).map_err(|e| xml_error(name, &e))?;
     pvr_of_data(&data)
         .map(Some)
         .map_err(|e| Error::input(name, 0, 0, e.to_string()))
@@ -94,7 +85,7 @@ fn load(ctx: &Ppc64<'_>, path: &Path) -> Result<Vec<Cpu>, Error> {
             .map_err(|e| Error::input(&name, 0, 0, e.to_string()))?;
         return Ok(vec![d.cpu(false)]);
     }
-    let defs = cpucompat_xml::parse_cpus(&text).map_err(|e| xml_err(&name, e))?;
+    let defs = cpucompat_xml::parse_cpus(&text).map_err(|e| xml_error(&name, &e))?;
     if defs.is_empty() {
         return Err(Error::input(&name, 0, 0, "no <cpu> element found"));
     }
@@ -134,17 +125,6 @@ fn validate(ctx: &Ppc64<'_>, file: &str, cpu: &CpuDef) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Prints a CPU definition as XML (default) or JSON.
-fn render_cpu(c: &Common, cpu: &CpuDef) -> Result<String, Error> {
-    match c.format {
-        None | Some(Format::Xml) => Ok(cpucompat_xml::write_cpu(cpu)),
-        Some(Format::Json) => Ok(json_text(&cpucompat_xml::cpu_to_json(cpu))),
-        Some(Format::Text) => Err(Error::usage(
-            "this command prints a CPU definition: --format xml or json".into(),
-        )),
-    }
 }
 
 /// `cpucompat host`: this machine's PVR, from `/proc/cpuinfo`, decoded; the text report

@@ -93,7 +93,7 @@ pub fn compare(c: &Common, a: &CompareArgs) -> Result<Output, Error> {
                 "qemu-result": cmp.result.as_str(),
                 "responsible-properties": cmp.responsible,
             });
-            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+            crate::render::json_text(&v)
         }
         _ => {
             let mut s = format!("{}\n", verdict.as_str());
@@ -139,7 +139,7 @@ pub fn baseline(c: &Common, a: &BaselineArgs) -> Result<Output, Error> {
                 .map(|(k, v)| (k.to_string(), Value::Bool(*v)))
                 .collect();
             let v = json!({"name": e.name, "props": props});
-            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+            crate::render::json_text(&v)
         }
         _ => cpucompat_xml::write_cpu(&libvirt::cpu_of(&e)),
     };
@@ -168,7 +168,7 @@ pub fn models(c: &Common, a: &ModelsArgs) -> Result<Output, Error> {
                     })
                 })
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+            crate::render::json_text(&Value::from(v))
         }
         _ => {
             let mut s = String::new();
@@ -216,7 +216,7 @@ pub fn expand(c: &Common, a: &ExpandArgs) -> Result<Output, Error> {
                 "static": engine.expand_static(&m).name,
                 "features": features,
             });
-            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+            crate::render::json_text(&v)
         }
         Some(Format::Xml) => cpucompat_xml::write_cpu(&libvirt::cpu_of(&engine.expand_static(&m))),
         _ => {

@@ -24,14 +24,14 @@ use crate::cli::{
     BaselineArgs, Common, CompareArgs, DecodeArgs, DecodeAs, ExpandArgs, Format, ModelsArgs,
     QmpArgs,
 };
+use crate::input::xml_error;
 use crate::input::{display, read};
+use crate::render::{json_text, render_cpu};
 use crate::{Error, Output};
 use cpucompat_catalog::{embedded, Compiled};
 use cpucompat_lattice::Relation;
 use cpucompat_x86::{BaselineOptions, HypervisorModels, X86Comparison, X86Error, X86};
-use cpucompat_xml::model::{
-    CpuData, CpuDef, CpuKind, Fallback, Match, Mode, ModelRef, Policy, Pos,
-};
+use cpucompat_xml::model::{CpuData, CpuDef, CpuKind, Fallback, Policy};
 use cpucompat_xml::CpuReader;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -48,12 +48,6 @@ fn with_catalog<T>(c: &Common, f: impl FnOnce(&Compiled) -> Result<T, Error>) ->
         }
         None => f(embedded::x86()),
     }
-}
-
-/// An XML error in `file`.
-fn xml_err(file: &str, e: cpucompat_xml::XmlError) -> Error {
-    let pos = e.pos();
-    Error::input(file, pos.line, pos.column, e.message())
 }
 
 /// An adapter error about the contents of `file`.
@@ -77,7 +71,7 @@ fn load_dump(path: &Path) -> Result<CpuData, Error> {
     let name = display(path);
     let text = read(path)?;
     if is_xml(&text) {
-        cpucompat_xml::parse_cpudata(&text).map_err(|e| xml_err(&name, e))
+        cpucompat_xml::parse_cpudata(&text).map_err(|e| xml_error(&name, &e))
     } else {
         cpucompat_x86::parse_cpuid_r(&text).map_err(|e| x86_err(&name, e))
     }
@@ -87,7 +81,7 @@ fn load_dump(path: &Path) -> Result<CpuData, Error> {
 fn load_cpus(path: &Path) -> Result<Vec<CpuDef>, Error> {
     let name = display(path);
     let text = read(path)?;
-    let cpus = cpucompat_xml::parse_cpus(&text).map_err(|e| xml_err(&name, e))?;
+    let cpus = cpucompat_xml::parse_cpus(&text).map_err(|e| xml_error(&name, &e))?;
     if cpus.is_empty() {
         return Err(Error::input(&name, 0, 0, "no <cpu> element found"));
     }
@@ -128,14 +122,14 @@ fn load_host(cat: &Compiled, x86: &X86<'_>, path: &Path) -> Result<CpuDef, Error
     let name = display(path);
     let text = read(path)?;
     let cpu = if is_xml(&text) && !text.contains("<cpudata") {
-        let mut cpus = cpucompat_xml::parse_cpus(&text).map_err(|e| xml_err(&name, e))?;
+        let mut cpus = cpucompat_xml::parse_cpus(&text).map_err(|e| xml_error(&name, &e))?;
         if cpus.is_empty() {
             return Err(Error::input(&name, 0, 0, "no <cpu> element found"));
         }
         cpus.swap_remove(0)
     } else {
         let data = if is_xml(&text) {
-            cpucompat_xml::parse_cpudata(&text).map_err(|e| xml_err(&name, e))?
+            cpucompat_xml::parse_cpudata(&text).map_err(|e| xml_error(&name, &e))?
         } else {
             cpucompat_x86::parse_cpuid_r(&text).map_err(|e| x86_err(&name, e))?
         };
@@ -157,23 +151,6 @@ fn load_hv(path: Option<&Path>) -> Result<Option<HypervisorModels>, Error> {
                 .map(Some)
                 .map_err(|e| x86_err(&name, e))
         }
-    }
-}
-
-fn json_text(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// Prints a CPU definition as XML (default) or JSON.
-fn render_cpu(c: &Common, cpu: &CpuDef) -> Result<String, Error> {
-    match c.format {
-        None | Some(Format::Xml) => Ok(cpucompat_xml::write_cpu(cpu)),
-        Some(Format::Json) => Ok(json_text(&cpucompat_xml::cpu_to_json(cpu))),
-        Some(Format::Text) => Err(Error::usage(
-            "this command prints a CPU definition: --format xml or json".into(),
-        )),
     }
 }
 
@@ -490,7 +467,7 @@ impl Iterator for Pool<'_> {
                     return Some(cpu);
                 }
                 Some(Err(e)) => {
-                    self.error = Some(xml_err(name, e));
+                    self.error = Some(xml_error(name, &e));
                     return None;
                 }
                 None if *count == 0 => {
@@ -603,25 +580,7 @@ pub fn expand(c: &Common, a: &ExpandArgs) -> Result<Output, Error> {
         let stdout = match c.format {
             Some(Format::Xml) => {
                 // What `virsh cpu-baseline --features` prints for one CPU of this model.
-                let cpu = CpuDef {
-                    kind: CpuKind::Guest,
-                    mode: Mode::Custom,
-                    match_: Some(Match::Exact),
-                    check: None,
-                    arch: None,
-                    model: Some(ModelRef {
-                        name: a.model.clone(),
-                        fallback: Some(Fallback::Forbid),
-                        vendor_id: None,
-                        pos: Pos::default(),
-                    }),
-                    vendor: None,
-                    signature: None,
-                    microcode: None,
-                    topology: None,
-                    features: Vec::new(),
-                    pos: Pos::default(),
-                };
+                let cpu = CpuDef::custom_guest(&a.model, Fallback::Forbid);
                 let cpu = x86.expand(&cpu).map_err(decision)?;
                 cpucompat_xml::write_cpu(&cpu)
             }

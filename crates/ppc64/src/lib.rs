@@ -36,7 +36,7 @@ pub use libvirt::{convert_legacy, LibvirtMap, LibvirtModel};
 pub use pvr::Pvr;
 pub use qemu::{CompatMode, Family, QemuModel, QemuTable};
 
-use cpucompat_xml::model::{CpuDef, CpuKind, Mode, ModelRef, Pos};
+use cpucompat_xml::model::{CpuDef, CpuKind, Mode, ModelRef};
 
 /// A CPU as the adapter sees it: a libvirt definition, plus the raw PVR when it came from
 /// a PVR (a `<cpudata>` dump, `--pvr`, `/proc/cpuinfo`).
@@ -86,30 +86,12 @@ pub fn model_name(def: &CpuDef) -> Option<&str> {
 
 /// A definition with no model, vendor or features: the start of every built CPU.
 pub(crate) fn empty_def(kind: CpuKind, mode: Mode) -> CpuDef {
-    CpuDef {
-        kind,
-        mode,
-        match_: None,
-        check: None,
-        arch: None,
-        model: None,
-        vendor: None,
-        signature: None,
-        microcode: None,
-        topology: None,
-        features: Vec::new(),
-        pos: Pos::default(),
-    }
+    CpuDef::empty(kind, mode)
 }
 
 /// A `<model>` element with this name.
 pub(crate) fn model_ref(name: &str) -> ModelRef {
-    ModelRef {
-        name: name.to_string(),
-        fallback: None,
-        vendor_id: None,
-        pos: Pos::default(),
-    }
+    ModelRef::named(name, None)
 }
 
 /// The decision context: a libvirt ppc64 map and a QEMU table.

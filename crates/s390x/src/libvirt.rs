@@ -17,9 +17,7 @@
 use crate::error::ModelError;
 use crate::model::{CpuModel, Engine, Expansion, Prop};
 use cpucompat_lattice::Relation;
-use cpucompat_xml::model::{
-    CpuDef, CpuKind, Fallback, Feature, Match, Mode, ModelRef, Policy, Pos,
-};
+use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Feature, Mode, Policy, Pos};
 
 /// Why a `<cpu>` cannot be turned into a QEMU model, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,30 +80,11 @@ pub fn cpu_of(e: &Expansion<'_>) -> CpuDef {
         .into_iter()
         .map(|k| {
             let on = e.props.iter().any(|p| p.0 == k && p.1);
-            Feature {
-                name: k.to_string(),
-                policy: Some(if on { Policy::Require } else { Policy::Disable }),
-                pos: Pos::default(),
-            }
+            Feature::new(k, Some(if on { Policy::Require } else { Policy::Disable }))
         })
         .collect();
     CpuDef {
-        kind: CpuKind::Guest,
-        mode: Mode::Custom,
-        match_: Some(Match::Exact),
-        check: None,
-        arch: None,
-        model: Some(ModelRef {
-            name: e.name.clone(),
-            fallback: Some(Fallback::Forbid),
-            vendor_id: None,
-            pos: Pos::default(),
-        }),
-        vendor: None,
-        signature: None,
-        microcode: None,
-        topology: None,
         features,
-        pos: Pos::default(),
+        ..CpuDef::custom_guest(&e.name, Fallback::Forbid)
     }
 }

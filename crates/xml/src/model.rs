@@ -179,7 +179,59 @@ pub struct CpuDef {
     pub pos: Pos,
 }
 
+impl ModelRef {
+    /// A `<model>` naming `name`, not read from any text.
+    pub fn named(name: &str, fallback: Option<Fallback>) -> ModelRef {
+        ModelRef {
+            name: name.to_string(),
+            fallback,
+            vendor_id: None,
+            pos: Pos::default(),
+        }
+    }
+}
+
+impl Feature {
+    /// A `<feature>` not read from any text.
+    pub fn new(name: &str, policy: Option<Policy>) -> Feature {
+        Feature {
+            name: name.to_string(),
+            policy,
+            pos: Pos::default(),
+        }
+    }
+}
+
 impl CpuDef {
+    /// A definition with no model, vendor, signature or features: where a computed CPU
+    /// starts.
+    pub fn empty(kind: CpuKind, mode: Mode) -> CpuDef {
+        CpuDef {
+            kind,
+            mode,
+            match_: None,
+            check: None,
+            arch: None,
+            model: None,
+            vendor: None,
+            signature: None,
+            microcode: None,
+            topology: None,
+            features: Vec::new(),
+            pos: Pos::default(),
+        }
+    }
+
+    /// `<cpu mode='custom' match='exact'><model fallback=F>MODEL</model></cpu>`: the shape of
+    /// every computed guest CPU (baselines, expansions, guest decodes).
+    pub fn custom_guest(model: &str, fallback: Fallback) -> CpuDef {
+        CpuDef {
+            match_: Some(Match::Exact),
+            model: Some(ModelRef::named(model, Some(fallback))),
+            ..CpuDef::empty(CpuKind::Guest, Mode::Custom)
+        }
+    }
+
     /// The named model, if `<model>` has a (non-empty) name.
     pub fn model_name(&self) -> Option<&str> {
         self.model
