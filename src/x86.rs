@@ -22,7 +22,6 @@
 //! directory imported at start-up).
 use crate::cli::{
     BaselineArgs, Common, CompareArgs, DecodeArgs, DecodeAs, ExpandArgs, Format, ModelsArgs,
-    QmpArgs,
 };
 use crate::input::xml_error;
 use crate::input::{display, read};
@@ -599,13 +598,4 @@ pub fn expand(c: &Common, a: &ExpandArgs) -> Result<Output, Error> {
         };
         Ok(Output::ok(stdout))
     })
-}
-
-/// `cpucompat qmp`: not for x86 (the dispatcher refuses it before calling this; kept so
-/// every architecture module has the same commands).
-#[allow(dead_code)]
-pub fn qmp(_c: &Common, _a: &QmpArgs) -> Result<Output, Error> {
-    Err(Error::usage(
-        "qmp: x86 is not supported; use --arch s390x or ppc64".into(),
-    ))
 }
