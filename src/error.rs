@@ -8,7 +8,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// A file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read: {}", io_message(.source))]
     Io {
         /// The file.
         path: String,
@@ -30,6 +30,20 @@ pub enum Error {
     /// A decision could not be made (e.g. CPUs are incompatible for a baseline).
     #[error("{0}")]
     Decision(String),
+}
+
+/// An I/O error in lowercase, without the OS error number: "no such file or directory".
+fn io_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text.to_string(),
+    }
 }
 
 struct Located<'a>(&'a String, &'a u32, &'a u32, &'a String);
@@ -58,5 +72,40 @@ impl Error {
             column,
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_are_one_lowercase_line() {
+        let e = Error::Io {
+            path: "host.xml".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(e.to_string(), "host.xml: cannot read: entity not found");
+        let e = Error::Io {
+            path: "host.xml".into(),
+            source: std::io::Error::from_raw_os_error(2),
+        };
+        assert_eq!(
+            e.to_string(),
+            "host.xml: cannot read: no such file or directory"
+        );
+    }
+
+    #[test]
+    fn input_errors_name_what_they_know() {
+        assert_eq!(
+            Error::input("a.xml", 3, 7, "bad").to_string(),
+            "a.xml:3:7: bad"
+        );
+        assert_eq!(
+            Error::input("a.xml", 3, 0, "bad").to_string(),
+            "a.xml:3: bad"
+        );
+        assert_eq!(Error::input("a.xml", 0, 0, "bad").to_string(), "a.xml: bad");
     }
 }
