@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo bench --bench s390x_pairs` (the QEMU side is skipped with a note when the
 //! binary is absent). Wall-clock, so a bench that prints, never a test that asserts.
-use cpucompat_s390x::{Catalog, Engine, Release, Session};
+use cpucompat_s390x::{session, Catalog, Engine, Release};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ fn queries() -> Vec<String> {
 
 fn ours(lines: &[String]) -> (Duration, usize) {
     let t = Instant::now();
-    let mut s = Session::new(Engine::tcg(Release::Qemu72));
+    let mut s = session(Engine::tcg(Release::Qemu72));
     s.line(r#"{"execute":"qmp_capabilities"}"#);
     let mut bytes = 0;
     for l in lines {

@@ -30,7 +30,6 @@ use cpucompat_ppc64::{
 use cpucompat_xml::model::{CpuDef, CpuKind, Mode};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::Path;
 
 /// Runs `f` with the libvirt map and QEMU table the command line selects.
@@ -418,29 +417,21 @@ pub fn expand(c: &Common, a: &ExpandArgs) -> Result<Output, Error> {
     })
 }
 
-/// `cpucompat qmp --arch ppc64`: one QMP session over stdin.
+/// `cpucompat qmp --arch ppc64`: a QMP monitor on stdin/stdout, replies streamed line by
+/// line as they are computed (the protocol is `cpucompat_qmp::serve`'s).
 pub fn qmp(c: &Common, a: &QmpArgs) -> Result<Output, Error> {
     if a.host_model.is_some() {
         return Err(Error::usage("--host-model is an s390x option".into()));
     }
     let table = QemuTable::for_version(c.qemu_version.as_deref())
         .map_err(|e| Error::usage(e.to_string()))?;
-    let mut input = String::new();
-    std::io::stdin()
-        .lock()
-        .take(crate::input::MAX_INPUT)
-        .read_to_string(&mut input)
-        .map_err(|source| Error::Io {
-            path: "<stdin>".into(),
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    cpucompat_qmp::serve(&mut qmp::session(table), stdin.lock(), stdout.lock()).map_err(
+        |source| Error::Io {
+            path: "<stdio>".into(),
             source,
-        })?;
-    let out = qmp::session(table, &input).map_err(|e| {
-        Error::input(
-            "<stdin>",
-            e.line as u32,
-            e.column as u32,
-            format!("invalid JSON: {}", e.message),
-        )
-    })?;
-    Ok(Output::ok(out))
+        },
+    )?;
+    Ok(Output::ok(String::new()))
 }

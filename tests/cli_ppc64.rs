@@ -238,23 +238,34 @@ fn qmp_session_7_2_and_newest() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"cpucompat\"}, \"capabilities\": [\"oob\"]}}\n\
-         {\"return\": {}}\n\
-         {\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command query-cpu-model-expansion has not been found\"}}\n"
+        "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"cpucompat\"}, \"capabilities\": [\"oob\"]}}\r\n\
+         {\"return\": {}}\r\n\
+         {\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command query-cpu-model-expansion has not been found\"}}\r\n"
     );
     let r = run_with(&["qmp", "--arch", "ppc64"], input);
     assert!(r.stdout.ends_with(
-        "{\"error\": {\"class\": \"GenericError\", \"desc\": \"CPU model expansion is not supported on this target\"}}\n"
+        "{\"error\": {\"class\": \"GenericError\", \"desc\": \"CPU model expansion is not supported on this target\"}}\r\n"
     ));
 }
 
 #[test]
 fn qmp_bad_input_and_version() {
+    // As QEMU: a malformed line gets a GenericError reply and the session goes on.
     let r = run_with(
-        &["qmp", "--arch", "ppc64"],
-        "{\"execute\":\"qmp_capabilities\"}\n  nonsense\n",
+        &["qmp", "--arch", "ppc64", "--qemu-version", "7.2"],
+        "{\"execute\":\"qmp_capabilities\"}\n  nonsense\n{'execute': 'query-version', 'id': 1}\n",
     );
-    assert_error(&r, "<stdin>:2:4: invalid JSON: expected ident");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    let lines: Vec<&str> = r.stdout.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "{\"return\": {}}",
+            "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, invalid keyword 'nonsense'\"}}",
+            "{\"return\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"cpucompat\"}, \"id\": 1}",
+        ]
+    );
     let r = run_with(&["qmp", "--arch", "ppc64", "--qemu-version", "6.0"], "");
     assert_error(
         &r,

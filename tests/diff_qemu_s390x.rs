@@ -17,7 +17,7 @@
 //! absent or is not QEMU 7.2.
 mod support;
 
-use cpucompat_s390x::{Catalog, Engine, Release, Session};
+use cpucompat_s390x::{session, Catalog, Engine, Release};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -269,7 +269,7 @@ fn qmp_answers_equal_qemu_7_2() {
     let theirs = ask_qemu(&lines);
     let qemu_time = t.elapsed();
     let t = std::time::Instant::now();
-    let mut session = Session::new(Engine::tcg(Release::Qemu72));
+    let mut session = session(Engine::tcg(Release::Qemu72));
     session.line(r#"{"execute":"qmp_capabilities"}"#);
     let ours: Vec<Value> = lines
         .iter()

@@ -7,7 +7,7 @@
 //! paths listed in `ignore` (e.g. `return.package` of `query-version`), which are dropped
 //! from both sides before comparing them as JSON values.
 use crate::common::{expect_text, Case};
-use cpucompat_s390x::{parse_host_model, Engine, Release, Session};
+use cpucompat_s390x::{parse_host_model, session, Engine, Release};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ pub fn check(case: &Case) -> Result<(), String> {
         let host = parse_host_model(&engine, "host_model", h).map_err(|e| e.to_string())?;
         engine = engine.with_host(host);
     }
-    let mut s = Session::new(engine);
+    let mut s = session(engine);
     s.line(r#"{"execute":"qmp_capabilities"}"#);
     let actual = s
         .line(&c.command)

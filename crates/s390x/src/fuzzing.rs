@@ -6,14 +6,14 @@
 //!   object with exactly one of `return` and `error`, under both releases.
 //! * [`host_model`]: any text given as a host model is refused with an error or gives a
 //!   model that compares identical with itself.
-use crate::{parse_host_model, Engine, Release, Session};
+use crate::{parse_host_model, session, Engine, Release};
 use cpucompat_lattice::Relation;
 
 /// Attacks the QMP monitor with arbitrary lines.
 pub fn qmp_lines(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     for release in [Release::Newest, Release::Qemu72] {
-        let mut s = Session::new(Engine::tcg(release));
+        let mut s = session(Engine::tcg(release));
         s.line(r#"{"execute":"qmp_capabilities"}"#);
         for line in text.lines() {
             match s.line(line) {

@@ -24,13 +24,15 @@ pub mod error;
 pub mod fuzzing;
 pub mod libvirt;
 pub mod model;
-pub mod qdict;
 pub mod qmp;
+
+/// QEMU's dictionary order and JSON text (shared with the other QMP monitors).
+pub use cpucompat_qmp::qdict;
 
 pub use catalog::{Catalog, Definition, Feature, Group, Kind, Release};
 pub use error::{CatalogError, HostModelError, ModelError};
 pub use model::{Comparison, CpuModel, DefinitionInfo, Engine, Expansion, Named, Prop, PropValue};
-pub use qmp::Session;
+pub use qmp::{session, Monitor, Session};
 
 use std::io::{BufRead, Write};
 
@@ -86,25 +88,8 @@ fn without_position(msg: &str) -> String {
     }
 }
 
-/// Runs a QMP session: greeting, then one reply per input line, flushed as it goes; stops
-/// after `quit` or at the end of the input.
-pub fn serve<R: BufRead, W: Write>(
-    engine: Engine<'_>,
-    input: R,
-    mut output: W,
-) -> std::io::Result<()> {
-    let mut s = Session::new(engine);
-    writeln!(output, "{}\r", s.greeting())?;
-    output.flush()?;
-    for line in input.lines() {
-        let line = line?;
-        if let Some(reply) = s.line(&line) {
-            writeln!(output, "{reply}\r")?;
-            output.flush()?;
-        }
-        if s.has_quit() {
-            break;
-        }
-    }
-    Ok(())
+/// Runs a QMP session over an engine: greeting, then one reply per input line, flushed as
+/// it goes; stops after `quit` or at the end of the input (see [`cpucompat_qmp::serve`]).
+pub fn serve<R: BufRead, W: Write>(engine: Engine<'_>, input: R, output: W) -> std::io::Result<()> {
+    cpucompat_qmp::serve(&mut session(engine), input, output)
 }

@@ -192,7 +192,7 @@ proptest! {
 
     #[test]
     fn qmp_answers_every_line_with_one_json_reply(lines in prop::collection::vec(qmp_line(), 1..4)) {
-        let mut s = cpucompat_s390x::Session::new(engine(true));
+        let mut s = cpucompat_s390x::session(engine(true));
         s.line("{\"execute\": \"qmp_capabilities\"}");
         for l in &lines {
             let Some(reply) = s.line(l) else {
