@@ -61,12 +61,7 @@ fn qemu_session(args: &[&str], commands: &[&str]) -> (Vec<Value>, String) {
         .expect("spawn qemu");
     {
         let stdin = child.stdin.as_mut().expect("stdin");
-        let mut text = String::from("{\"execute\":\"qmp_capabilities\"}\n");
-        for c in commands {
-            text.push_str(c);
-            text.push('\n');
-        }
-        text.push_str("{\"execute\":\"quit\"}\n");
+        let text = session_text(commands);
         let _ = stdin.write_all(text.as_bytes());
     }
     let out = child.wait_with_output().expect("qemu output");
@@ -76,6 +71,17 @@ fn qemu_session(args: &[&str], commands: &[&str]) -> (Vec<Value>, String) {
         .filter(|v| v.get("QMP").is_none() && v.get("event").is_none())
         .collect();
     (replies, String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+/// A whole QMP session: negotiation, `commands`, quit; one command per line.
+fn session_text(commands: &[&str]) -> String {
+    let mut text = String::from("{\"execute\":\"qmp_capabilities\"}\n");
+    for c in commands {
+        text.push_str(c);
+        text.push('\n');
+    }
+    text.push_str("{\"execute\":\"quit\"}\n");
+    text
 }
 
 /// Our replies to the same commands.
@@ -88,12 +94,7 @@ fn our_session(commands: &[&str]) -> Vec<Value> {
         .expect("spawn cpucompat");
     {
         let stdin = child.stdin.as_mut().expect("stdin");
-        let mut text = String::from("{\"execute\":\"qmp_capabilities\"}\n");
-        for c in commands {
-            text.push_str(c);
-            text.push('\n');
-        }
-        text.push_str("{\"execute\":\"quit\"}\n");
+        let text = session_text(commands);
         stdin.write_all(text.as_bytes()).expect("write");
     }
     let out = child.wait_with_output().expect("cpucompat output");

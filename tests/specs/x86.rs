@@ -45,7 +45,7 @@ use crate::common::{expect_text, Case};
 use cpucompat_catalog::{embedded, Compiled};
 use cpucompat_lattice::Relation;
 use cpucompat_x86::{BaselineOptions, HypervisorModels, X86};
-use cpucompat_xml::model::{CpuData, CpuDataItem, CpuDef, CpuKind};
+use cpucompat_xml::model::{CpuData, CpuDef, CpuKind};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -329,16 +329,8 @@ fn round_trip(cpu: &CpuDef, text: &str) -> Result<(), String> {
 /// decode derived from it.
 fn signature(x86: &X86<'_>, data: &CpuData) -> Result<Outcome, String> {
     let eax = data
-        .items
-        .iter()
-        .find_map(|i| match i {
-            CpuDataItem::Cpuid {
-                leaf: 1,
-                subleaf: 0,
-                regs,
-            } => Some(regs[0]),
-            _ => None,
-        })
+        .cpuid(1, 0)
+        .map(|r| r[0])
         .ok_or("dump has no CPUID leaf 1")?;
     let cpu = match x86.decode(data, CpuKind::Host, None) {
         Ok(c) => c,

@@ -49,18 +49,7 @@ fn engine(default_catalog: bool) -> (X86<'static>, &'static Vec<Real>) {
             .chain(AMD.iter())
             .map(|cpu| {
                 let d = dump(cpu);
-                let signature = d
-                    .items
-                    .iter()
-                    .find_map(|i| match i {
-                        CpuDataItem::Cpuid {
-                            leaf: 1,
-                            subleaf: 0,
-                            regs,
-                        } => Some(regs[0]),
-                        _ => None,
-                    })
-                    .unwrap();
+                let signature = d.cpuid(1, 0).map(|r| r[0]).unwrap();
                 let host = x.decode(&d, CpuKind::Host, None).unwrap();
                 Real {
                     vendor: host.vendor.unwrap(),

@@ -349,3 +349,18 @@ pub struct CpuData {
     /// Items in document order.
     pub items: Vec<CpuDataItem>,
 }
+
+impl CpuData {
+    /// The registers `[eax, ebx, ecx, edx]` of the first `<cpuid>` item for this leaf and
+    /// sub-leaf, if the dump has one.
+    pub fn cpuid(&self, leaf: u32, subleaf: u32) -> Option<[u32; 4]> {
+        self.items.iter().find_map(|i| match *i {
+            CpuDataItem::Cpuid {
+                leaf: l,
+                subleaf: s,
+                regs,
+            } if l == leaf && s == subleaf => Some(regs),
+            _ => None,
+        })
+    }
+}
