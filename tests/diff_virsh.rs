@@ -275,10 +275,15 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
                     a == b
                 }
                 // Both fail, for the same reason: virsh prints libvirt's message after
-                // "error: operation failed: ", cpucompat after "cpucompat: error: ".
+                // "error: operation failed: ", cpucompat after "cpucompat: error: " and
+                // the file and position of the CPU where the fold failed.
                 (Err(v), Err(c)) => {
                     both_failed += 1;
                     let reason = c.strip_prefix("cpucompat: error: ").unwrap_or(c);
+                    let reason = match reason.split_once(".xml:") {
+                        Some((_, rest)) => rest.split_once(": ").map_or(rest, |(_, m)| m),
+                        None => reason,
+                    };
                     v.contains(reason)
                 }
                 _ => false,

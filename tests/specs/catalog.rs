@@ -81,40 +81,27 @@ fn fixture_dir(case: &Case, dir: &str) -> std::path::PathBuf {
     base.strip_prefix(root).unwrap_or(base).join(dir)
 }
 
-/// Runs `cpucompat catalog import` through the facade, as the binary does.
+/// Runs the importer behind `cpucompat catalog import`, through the library.
 fn cli_import(case: &Case, source: &Source) -> Result<String, String> {
     let Source::CpuMap { dir, arch } = source else {
         return Err("Text expectations need a CpuMap source".into());
     };
     let dir = fixture_dir(case, dir);
     let arch = match arch {
-        Arch::X86 => "x86",
-        Arch::Ppc64 => "ppc64",
-        Arch::S390x => "s390x",
+        Arch::X86 => cpucompat::Arch::X86,
+        Arch::Ppc64 => cpucompat::Arch::Ppc64,
+        Arch::S390x => cpucompat::Arch::S390x,
     };
-    let args = ["cpucompat", "catalog", "import", "--cpu-map"];
-    let cli = <cpucompat::cli::Cli as clap::Parser>::try_parse_from(
-        args.iter().map(|s| s.to_string()).chain([
-            dir.display().to_string(),
-            "--catalog-arch".into(),
-            arch.into(),
-        ]),
-    )
-    .map_err(|e| e.to_string())?;
-    match cpucompat::run(cli) {
-        Ok(out) if out.exit == 0 => Ok(out.stdout),
-        Ok(out) => Err(format!("exit status {}", out.exit)),
-        Err(e) => Err(e.to_string()),
-    }
+    cpucompat::import_cpu_map(&dir, arch).map_err(|e| e.to_string())
 }
 
 fn load(source: &Source, case: &Case) -> Result<Result<Compiled, String>, String> {
     Ok(match source {
         Source::Embedded(name) => Ok(match name.as_str() {
-            "x86" => embedded::x86().clone(),
-            "ppc64" => embedded::ppc64().clone(),
-            "x86-libvirt-11.3" => embedded::x86_libvirt_11_3().clone(),
-            "ppc64-libvirt-11.3" => embedded::ppc64_libvirt_11_3().clone(),
+            "x86" => (**embedded::x86()).clone(),
+            "ppc64" => (**embedded::ppc64()).clone(),
+            "x86-libvirt-11.3" => (**embedded::x86_libvirt_11_3()).clone(),
+            "ppc64-libvirt-11.3" => (**embedded::ppc64_libvirt_11_3()).clone(),
             other => return Err(format!("no embedded catalog '{other}'")),
         }),
         Source::Ron(text) => Catalog::from_ron(text, "inline")

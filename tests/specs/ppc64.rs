@@ -38,10 +38,8 @@
 //! runs the result. `Qmp` cases compare `query-cpu-definitions` on the POWER5+-and-later
 //! entries only (names `power<digit>...`), every other reply in full.
 use crate::common::{expect_text, Case};
-use cpucompat_catalog::embedded;
-use cpucompat_lattice::Relation;
-use cpucompat_ppc64::{pvr_of_data, qmp, Cpu, LibvirtMap, Ppc64, Pvr, QemuTable};
-use cpucompat_xml::{parse_cpudata, parse_cpus, write_cpu};
+use cpucompat::ppc64::QemuTable;
+use cpucompat::{Arch, BaselineOptions, Comparison, Cpu, CpuMap, Engine, Input, Qemu, Verdict};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -131,145 +129,155 @@ enum Expect {
     },
 }
 
-fn rel(r: Relation) -> Result<Rel, String> {
-    match r {
-        Relation::Identical => Ok(Rel::Identical),
-        Relation::Incompatible => Ok(Rel::Incompatible),
+fn rel(v: Verdict) -> Result<Rel, String> {
+    match v {
+        Verdict::Identical => Ok(Rel::Identical),
+        Verdict::Incompatible => Ok(Rel::Incompatible),
         other => Err(format!("ppc64 compare gave {other:?}")),
     }
 }
 
-fn read(case: &Case, rel_path: &str) -> Result<String, String> {
+fn path(case: &Case, rel_path: &str) -> std::path::PathBuf {
     let root = case
         .path
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "ppc64"))
         .unwrap_or(Path::new("."));
-    std::fs::read_to_string(root.join(rel_path)).map_err(|e| format!("{rel_path}: {e}"))
+    root.join(rel_path)
 }
 
-/// The CPUs of a file: every `<cpu>`, or the host a `<cpudata>` dump decodes to.
-fn load(ctx: &Ppc64, case: &Case, file: &str) -> Result<Vec<Cpu>, String> {
-    let text = read(case, file)?;
-    if text.contains("<cpudata") {
-        let data = parse_cpudata(&text).map_err(|e| format!("{file}: {e}"))?;
-        let pvr = pvr_of_data(&data).map_err(|e| format!("{file}: {e}"))?;
-        let d = ctx.decode(pvr).map_err(|e| format!("{file}: {e}"))?;
-        return Ok(vec![d.cpu(false)]);
-    }
-    let defs = parse_cpus(&text).map_err(|e| format!("{file}: {e}"))?;
-    Ok(defs.into_iter().map(Cpu::from_def).collect())
+fn read(case: &Case, rel_path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path(case, rel_path)).map_err(|e| format!("{rel_path}: {e}"))
 }
 
-fn one(ctx: &Ppc64, case: &Case, file: &str) -> Result<Cpu, String> {
-    load(ctx, case, file)?
+/// The CPUs of a file: every `<cpu>`, or the host a `<cpudata>` dump decodes to; a load
+/// error is a case outcome (its message).
+fn load(engine: &Engine, case: &Case, file: &str) -> Result<Vec<Cpu>, String> {
+    engine
+        .read(Input::path(path(case, file)))
+        .map_err(|e| e.message().to_string())
+}
+
+fn one(engine: &Engine, case: &Case, file: &str) -> Result<Cpu, String> {
+    load(engine, case, file)?
         .into_iter()
         .next()
         .ok_or_else(|| format!("{file}: no CPU"))
 }
 
-fn check_compare(ctx: &Ppc64, host: &Cpu, guest: &Cpu, expect: &Expect) -> Result<(), String> {
-    let got = ctx.compare(host, guest);
+fn check_compare(got: Result<Comparison, String>, expect: &Expect) -> Result<(), String> {
     match (expect, got) {
-        (Expect::Relation(r), Ok(v)) if rel(v.relation())? == *r => Ok(()),
+        (Expect::Relation(r), Ok(v)) if rel(v.verdict())? == *r => Ok(()),
         (Expect::Verdict { result, reasons }, Ok(v)) => {
-            let got: Vec<String> = v
-                .reasons()
-                .iter()
-                .map(|r| format!("{}: {r}", r.rule()))
-                .collect();
-            if rel(v.relation())? == *result && &got == reasons {
+            let got: Vec<String> = v.reasons().iter().map(|r| r.to_string()).collect();
+            if rel(v.verdict())? == *result && &got == reasons {
                 Ok(())
             } else {
                 Err(format!(
                     "expected {result:?} {reasons:#?}\ngot {:?} {got:#?}",
-                    v.relation()
+                    v.verdict()
                 ))
             }
         }
-        (Expect::Error(msg), Err(e)) if e.to_string() == *msg => Ok(()),
+        (Expect::Error(msg), Err(e)) if e == *msg => Ok(()),
         (Expect::Relation(r), got) => Err(format!("expected {r:?}, got {got:?}")),
         (Expect::Error(m), got) => Err(format!("expected error '{m}', got {got:?}")),
         (_, got) => Err(format!("expectation does not fit a compare; got {got:?}")),
     }
 }
 
+fn compare(engine: &Engine, case: &Case, host: &str, guest: &str) -> Result<Comparison, String> {
+    let host = one(engine, case, host)?;
+    let guest = one(engine, case, guest)?;
+    engine
+        .compare(&host, &guest)
+        .map_err(|e| e.message().to_string())
+}
+
 /// Checks one `ppc64` case.
 pub fn check(case: &Case) -> Result<(), String> {
     let spec: Ppc64Case = case.ron()?;
-    let compiled = match spec.catalog.as_str() {
-        "default" => embedded::ppc64(),
-        "libvirt-11.3" => embedded::ppc64_libvirt_11_3(),
+    let map = match spec.catalog.as_str() {
+        "default" => CpuMap::Libvirt12_8,
+        "libvirt-11.3" => CpuMap::Libvirt11_3,
         other => return Err(format!("unknown catalog '{other}'")),
     };
-    let map = LibvirtMap::from_compiled(compiled).map_err(|e| e.to_string())?;
-    let table = QemuTable::for_version(Some(&spec.qemu)).map_err(|e| e.to_string())?;
-    let ctx = Ppc64::new(&map, table);
+    let qemu = Qemu::from_name(&spec.qemu).ok_or(format!("unknown QEMU {}", spec.qemu))?;
+    let engine = Engine::builder(Arch::Ppc64)
+        .cpu_map(map)
+        .qemu(qemu)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ext = engine.ppc64().ok_or("not a ppc64 engine")?;
+    let table = ext.qemu();
     match (&spec.op, &spec.expect) {
         (Op::Compare { host, guest }, expect) => {
-            let host = one(&ctx, case, host)?;
-            let guest = one(&ctx, case, guest)?;
-            check_compare(&ctx, &host, &guest, expect)
+            check_compare(compare(&engine, case, host, guest), expect)
         }
         (Op::Update { host, guest }, Expect::Updated { xml, then }) => {
-            let host = one(&ctx, case, host)?;
-            let guest = one(&ctx, case, guest)?;
-            let updated = ctx.update(&guest.def);
+            let host = one(&engine, case, host)?;
+            let guest = one(&engine, case, guest)?;
+            let updated = ext.update(&guest).map_err(|e| e.to_string())?;
             // Compared as values (both sides normalized): the XML writer prints a bare
             // `<cpu mode='host-model'/>` as `<model fallback='allow'/>`, which libvirt's
             // update output for guest-compat-none does not show; the value is the same.
-            let want = parse_cpus(xml).map_err(|e| format!("expected xml: {e}"))?;
+            let want = engine
+                .read(Input::from_text("<expected>", xml.as_str()))
+                .map_err(|e| format!("expected xml: {e}"))?;
             let want = want.first().ok_or("expected xml: no cpu")?;
-            if want.normalized() != updated.normalized() {
+            if want.definition().normalized() != updated.definition().normalized() {
                 return Err(format!(
                     "updated guest differs:\nwant {}\ngot  {}",
-                    write_cpu(want),
-                    write_cpu(&updated)
+                    want.to_xml(),
+                    updated.to_xml()
                 ));
             }
-            check_compare(&ctx, &host, &Cpu::from_def(updated), then)
+            let got = engine
+                .compare(&host, &updated)
+                .map_err(|e| e.message().to_string());
+            check_compare(got, then)
         }
         (Op::Baseline { inputs }, expect) => {
             let mut cpus = Vec::new();
             for f in inputs {
-                cpus.extend(load(&ctx, case, f)?.into_iter().map(|c| c.def));
+                cpus.extend(load(&engine, case, f)?);
             }
-            match (ctx.baseline(&cpus), expect) {
+            match (engine.baseline(&cpus, &BaselineOptions::default()), expect) {
                 (Ok(b), Expect::Xml(x)) => {
-                    expect_text(case, x, &write_cpu(&b))?;
+                    expect_text(case, x, &b.to_xml())?;
                     for c in &cpus {
-                        let v = ctx
-                            .compare(&Cpu::from_def(c.clone()), &Cpu::from_def(b.clone()))
+                        let v = engine
+                            .compare(c, b.cpu())
                             .map_err(|e| format!("input vs baseline: {e}"))?;
-                        if !v.is_compatible() {
+                        if !v.runs() {
                             return Err(format!("an input does not run the baseline: {v:?}"));
                         }
                     }
                     Ok(())
                 }
-                (Err(e), Expect::Error(m)) if e.to_string() == *m => Ok(()),
+                (Err(e), Expect::Error(m)) if e.message() == *m => Ok(()),
                 (got, _) => Err(format!("unexpected baseline outcome {got:?}")),
             }
         }
         (Op::CompatBaseline { hosts }, expect) => {
             let mut cpus = Vec::new();
             for f in hosts {
-                cpus.extend(load(&ctx, case, f)?);
+                cpus.extend(load(&engine, case, f)?);
             }
-            match (ctx.compat_baseline(&cpus), expect) {
-                (Ok(b), Expect::Xml(x)) => {
-                    expect_text(case, x, &write_cpu(b.def()))?;
+            match (ext.compat_baseline(&cpus), expect) {
+                (Ok((_, b)), Expect::Xml(x)) => {
+                    expect_text(case, x, &b.to_xml())?;
                     for h in &cpus {
-                        let v = ctx
-                            .compare(h, &Cpu::from_def(b.def().clone()))
+                        let v = engine
+                            .compare(h, &b)
                             .map_err(|e| format!("host vs baseline: {e}"))?;
-                        if !v.is_compatible() {
+                        if !v.runs() {
                             return Err(format!("a host does not run the baseline: {v:?}"));
                         }
                     }
                     Ok(())
                 }
-                (Err(e), Expect::Error(m)) if e.to_string() == *m => Ok(()),
+                (Err(e), Expect::Error(m)) if e.message() == *m => Ok(()),
                 (got, _) => Err(format!("unexpected compat baseline outcome {got:?}")),
             }
         }
@@ -282,6 +290,7 @@ pub fn check(case: &Case) -> Result<(), String> {
                 }
             }
             for mode in modes {
+                let table: &QemuTable = table;
                 let want: &[String] = rows
                     .iter()
                     .find(|(m, _)| m == mode)
@@ -326,7 +335,7 @@ pub fn check(case: &Case) -> Result<(), String> {
                 skip,
             },
             Expect::Transcript,
-        ) => check_qmp(case, table, commands, transcript, skip),
+        ) => check_qmp(case, &engine, commands, transcript, skip),
         (
             Op::Decode { pvr },
             Expect::Decoded {
@@ -337,20 +346,8 @@ pub fn check(case: &Case) -> Result<(), String> {
                 modes,
             },
         ) => {
-            let pvr = Pvr::parse(pvr).map_err(|e| e.to_string())?;
-            let d = ctx.decode(pvr).map_err(|e| e.to_string())?;
-            let got_modes: Vec<String> = d
-                .compat_modes
-                .iter()
-                .map(|m| m.name().to_string())
-                .collect();
-            let got = (
-                d.model.name().to_string(),
-                d.model.vendor().map(str::to_string),
-                d.class.map(|c| c.name().to_string()),
-                d.family.map(|f| f.name().to_string()),
-                got_modes,
-            );
+            let d = ext.decode_pvr(pvr).map_err(|e| e.to_string())?;
+            let got = (d.model, d.vendor, d.qemu_class, d.family, d.compat_modes);
             let want = (
                 model.clone(),
                 vendor.clone(),
@@ -364,13 +361,10 @@ pub fn check(case: &Case) -> Result<(), String> {
                 Err(format!("expected {want:?}\ngot      {got:?}"))
             }
         }
-        (Op::Decode { pvr }, Expect::Error(msg)) => {
-            let pvr = Pvr::parse(pvr).map_err(|e| e.to_string())?;
-            match ctx.decode(pvr) {
-                Err(e) if e.to_string() == *msg => Ok(()),
-                got => Err(format!("expected error '{msg}', got {got:?}")),
-            }
-        }
+        (Op::Decode { pvr }, Expect::Error(msg)) => match ext.decode_pvr(pvr) {
+            Err(e) if e.message() == *msg => Ok(()),
+            got => Err(format!("expected error '{msg}', got {got:?}")),
+        },
         _ => Err("this expectation does not fit this operation".into()),
     }
 }
@@ -385,7 +379,7 @@ pub fn is_power_server(entry: &Value) -> bool {
 
 fn check_qmp(
     case: &Case,
-    table: &'static QemuTable,
+    engine: &Engine,
     commands: &str,
     transcript: &str,
     skip: &[(usize, String)],
@@ -406,7 +400,13 @@ fn check_qmp(
         "{{\"execute\":\"qmp_capabilities\"}}\n{}\n",
         cmds.join("\n")
     );
-    let out = qmp::transcript(table, &input);
+    let mut out = Vec::new();
+    engine
+        .ppc64()
+        .ok_or("not a ppc64 engine")?
+        .serve_qmp(input.as_bytes(), &mut out)
+        .map_err(|e| e.to_string())?;
+    let out = String::from_utf8_lossy(&out);
     let got: Vec<Value> = out
         .lines()
         .skip(2) // greeting, qmp_capabilities

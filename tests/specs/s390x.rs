@@ -7,7 +7,7 @@
 //! paths listed in `ignore` (e.g. `return.package` of `query-version`), which are dropped
 //! from both sides before comparing them as JSON values.
 use crate::common::{expect_text, Case};
-use cpucompat_s390x::{parse_host_model, session, Engine, Release};
+use cpucompat::{Arch, Engine, Input, Qemu};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -40,18 +40,33 @@ fn drop_path(v: &mut Value, path: &str) {
 /// Checks one `s390x` case.
 pub fn check(case: &Case) -> Result<(), String> {
     let c: QmpCase = case.ron()?;
-    let release = Release::parse(&c.qemu_version)
+    let qemu = Qemu::from_name(&c.qemu_version)
         .ok_or_else(|| format!("unknown qemu_version '{}'", c.qemu_version))?;
-    let mut engine = Engine::tcg(release);
+    let mut engine = Engine::builder(Arch::S390x)
+        .qemu(qemu)
+        .build()
+        .map_err(|e| e.to_string())?;
     if let Some(h) = &c.host_model {
-        let host = parse_host_model(&engine, "host_model", h).map_err(|e| e.to_string())?;
-        engine = engine.with_host(host);
+        let ext = engine.s390x().ok_or("not an s390x engine")?;
+        engine = ext
+            .with_host_model(Input::from_text("host_model", h.as_str()))
+            .map_err(|e| e.to_string())?;
     }
-    let mut s = session(engine);
-    s.line(r#"{"execute":"qmp_capabilities"}"#);
-    let actual = s
-        .line(&c.command)
-        .ok_or_else(|| "no reply to a blank command".to_string())?;
+    let input = format!("{{\"execute\":\"qmp_capabilities\"}}\n{}\n", c.command);
+    let mut out = Vec::new();
+    engine
+        .s390x()
+        .ok_or("not an s390x engine")?
+        .serve_qmp(input.as_bytes(), &mut out)
+        .map_err(|e| e.to_string())?;
+    let out = String::from_utf8_lossy(&out);
+    // Greeting, then the qmp_capabilities reply, then the command's reply.
+    let actual = out
+        .split("\r\n")
+        .nth(2)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| "no reply to the command".to_string())?
+        .to_string();
     if c.ignore.is_empty() {
         return expect_text(case, &c.reply, &actual);
     }

@@ -42,15 +42,15 @@
 //! Texts compared exactly can be re-blessed with `CPUCOMPAT_BLESS=1` (for `Differs`, the
 //! `ours` text only).
 use crate::common::{expect_text, Case};
-use cpucompat_catalog::{embedded, Compiled};
-use cpucompat_lattice::Relation;
-use cpucompat_x86::{BaselineOptions, HypervisorModels, X86};
-use cpucompat_xml::model::{CpuData, CpuDef, CpuKind};
+use cpucompat::x86::HypervisorModels;
+use cpucompat::{
+    Arch, BaselineOptions, Cpu, CpuData, CpuDef, CpuKind, CpuMap, Engine, Input, Verdict, X86Ext,
+};
 use serde::Deserialize;
 use std::path::Path;
 
 #[derive(Deserialize)]
-struct X86Case {
+pub struct X86Case {
     #[serde(default = "default_catalog")]
     catalog: String,
     op: Op,
@@ -62,13 +62,13 @@ fn default_catalog() -> String {
 }
 
 #[derive(Deserialize, Clone, Copy)]
-enum Kind {
+pub enum Kind {
     Host,
     Guest,
 }
 
 #[derive(Deserialize)]
-enum Op {
+pub enum Op {
     Decode {
         kind: Kind,
         dump: String,
@@ -98,7 +98,7 @@ enum Op {
 }
 
 #[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-enum Rel {
+pub enum Rel {
     Identical,
     Superset,
     Incompatible,
@@ -120,19 +120,18 @@ enum Expect {
 }
 
 /// What an operation produced.
-enum Outcome {
+pub enum Outcome {
     Text(String),
     Relation(Rel),
     Error(String),
 }
 
-/// Checks one `x86` case.
+/// Checks one `x86` case, through the library's public API only.
 pub fn check(case: &Case) -> Result<(), String> {
     let spec: X86Case = case.ron()?;
-    let cat = catalog(&spec.catalog)?;
+    let engine = engine(&spec.catalog)?;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases/x86");
-    let x86 = X86::new(cat);
-    let outcome = run(&x86, &dir, &spec.op)?;
+    let outcome = run(&engine, &dir, &spec.op)?;
     let mut expect = &spec.expect;
     while let Expect::Differs { ours, .. } = expect {
         expect = ours;
@@ -150,77 +149,95 @@ pub fn check(case: &Case) -> Result<(), String> {
     }
 }
 
-fn catalog(name: &str) -> Result<&'static Compiled, String> {
-    match name {
-        "libvirt-11.3" => Ok(embedded::x86_libvirt_11_3()),
-        "default" | "libvirt-12.8" => Ok(embedded::x86()),
-        other => Err(format!("unknown catalog '{other}'")),
-    }
+/// The engine of a case's catalog.
+pub fn engine(name: &str) -> Result<Engine, String> {
+    let map = match name {
+        "libvirt-11.3" => CpuMap::Libvirt11_3,
+        "default" | "libvirt-12.8" => CpuMap::Libvirt12_8,
+        other => return Err(format!("unknown catalog '{other}'")),
+    };
+    Engine::builder(Arch::X86)
+        .cpu_map(map)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
-fn read(dir: &Path, rel: &str) -> Result<String, String> {
-    std::fs::read_to_string(dir.join(rel)).map_err(|e| format!("{rel}: {e}"))
+fn ext(engine: &Engine) -> Result<X86Ext<'_>, String> {
+    engine.x86().ok_or_else(|| "not an x86 engine".to_string())
 }
 
-fn load_data(dir: &Path, rel: &str) -> Result<CpuData, String> {
-    cpucompat_xml::parse_cpudata(&read(dir, rel)?).map_err(|e| format!("{rel}: {e}"))
+fn input(dir: &Path, rel: &str) -> Input {
+    Input::path(dir.join(rel))
 }
 
-fn load_cpus(dir: &Path, rel: &str) -> Result<Vec<CpuDef>, String> {
-    cpucompat_xml::parse_cpus(&read(dir, rel)?).map_err(|e| format!("{rel}: {e}"))
+fn load_data(engine: &Engine, dir: &Path, rel: &str) -> Result<CpuData, String> {
+    ext(engine)?
+        .read_dump(input(dir, rel))
+        .map_err(|e| e.to_string())
 }
 
-fn load_cpu(dir: &Path, rel: &str) -> Result<CpuDef, String> {
-    let mut cpus = load_cpus(dir, rel)?;
+/// Every CPU of a file, or the error reading it gave (a case outcome).
+fn load_cpus(engine: &Engine, dir: &Path, rel: &str) -> Result<Vec<Cpu>, cpucompat::Error> {
+    engine.read(input(dir, rel))
+}
+
+fn load_cpu(engine: &Engine, dir: &Path, rel: &str) -> Result<Cpu, cpucompat::Error> {
+    let mut cpus = load_cpus(engine, dir, rel)?;
     if cpus.len() != 1 {
-        return Err(format!("{rel}: {} <cpu> elements, expected 1", cpus.len()));
+        return Err(cpucompat::Error::new(
+            cpucompat::ErrorKind::Syntax,
+            format!("{rel}: {} <cpu> elements, expected 1", cpus.len()),
+        ));
     }
     Ok(cpus.remove(0))
 }
 
-fn relation(r: Relation) -> Result<Rel, String> {
-    match r {
-        Relation::Identical => Ok(Rel::Identical),
-        Relation::Superset => Ok(Rel::Superset),
-        Relation::Incompatible => Ok(Rel::Incompatible),
-        Relation::Subset => Err("compare answered 'subset', which libvirt never does".into()),
+fn relation(v: Verdict) -> Rel {
+    match v {
+        Verdict::Identical => Rel::Identical,
+        Verdict::Superset => Rel::Superset,
+        Verdict::Incompatible => Rel::Incompatible,
     }
 }
 
-fn run(x86: &X86<'_>, dir: &Path, op: &Op) -> Result<Outcome, String> {
+/// An operation's error as a case outcome: its message, without file or position.
+fn failed(e: cpucompat::Error) -> Outcome {
+    Outcome::Error(e.message().to_string())
+}
+
+/// Runs one operation; `Err` is a broken case, an `Outcome::Error` an expected failure.
+pub fn run(engine: &Engine, dir: &Path, op: &Op) -> Result<Outcome, String> {
+    let x86 = ext(engine)?;
     Ok(match op {
         Op::Decode { kind, dump, models } => {
-            let data = load_data(dir, dump)?;
+            let data = load_data(engine, dir, dump)?;
             let hv = match models {
                 Some(m) => Some(
-                    HypervisorModels::from_qmp_json(&read(dir, m)?)
-                        .map_err(|e| format!("{m}: {e}"))?,
+                    x86.hypervisor_models(input(dir, m))
+                        .map_err(|e| e.to_string())?,
                 ),
                 None => None,
             };
-            let kind = match kind {
-                Kind::Host => CpuKind::Host,
-                Kind::Guest => CpuKind::Guest,
-            };
-            match x86.decode(&data, kind, hv.as_ref()) {
+            match x86.decode_with(&data, cpu_kind(*kind), hv.as_ref()) {
                 Ok(cpu) => {
-                    let text = cpucompat_xml::write_cpu(&cpu);
-                    round_trip(&cpu, &text)?;
+                    let text = cpu.to_xml();
+                    round_trip(engine, cpu.definition(), &text)?;
                     Outcome::Text(text)
                 }
-                Err(e) => Outcome::Error(e.to_string()),
+                Err(e) => failed(e),
             }
         }
         Op::Signature { dump } => {
-            let data = load_data(dir, dump)?;
-            signature(x86, &data)?
+            let data = load_data(engine, dir, dump)?;
+            signature(x86, &data)
         }
         Op::Compare { host, guest } => {
-            let host = load_cpu(dir, host)?;
-            let guest = load_cpu(dir, guest)?;
-            match x86.compare(&host, &guest) {
-                Ok(c) => Outcome::Relation(relation(c.result)?),
-                Err(e) => Outcome::Error(e.to_string()),
+            let pair = load_cpu(engine, dir, host)
+                .and_then(|h| Ok((h, load_cpu(engine, dir, guest)?)))
+                .and_then(|(h, g)| engine.compare(&h, &g));
+            match pair {
+                Ok(c) => Outcome::Relation(relation(c.verdict())),
+                Err(e) => failed(e),
             }
         }
         Op::Baseline {
@@ -230,38 +247,41 @@ fn run(x86: &X86<'_>, dir: &Path, op: &Op) -> Result<Outcome, String> {
         } => {
             let mut cpus = Vec::new();
             for i in inputs {
-                cpus.extend(load_cpus(dir, i)?);
+                match load_cpus(engine, dir, i) {
+                    Ok(c) => cpus.extend(c),
+                    Err(e) => return Ok(failed(e)),
+                }
             }
             let opts = BaselineOptions {
                 expand_features: *features,
                 migratable: *migratable,
-                hypervisor: None,
             };
-            match x86.baseline(&cpus, &opts) {
-                Ok(cpu) => {
+            match engine.baseline(&cpus, &opts) {
+                Ok(b) => {
                     // libvirt's cpuTestBaseline: every input runs the baseline.
                     for (i, input) in cpus.iter().enumerate() {
-                        let c = x86
-                            .compare(input, &cpu)
+                        let c = engine
+                            .compare(input, b.cpu())
                             .map_err(|e| format!("input {i} vs baseline: {e}"))?;
-                        if !matches!(c.result, Relation::Identical | Relation::Superset) {
+                        if !c.runs() {
                             return Err(format!(
-                                "input {i} does not run the baseline: {:?} {:?}",
-                                c.result, c.reasons
+                                "input {i} does not run the baseline: {:?}",
+                                c.reasons()
                             ));
                         }
                     }
-                    Outcome::Text(cpucompat_xml::write_cpu(&cpu))
+                    Outcome::Text(b.to_xml())
                 }
-                Err(e) => Outcome::Error(e.to_string()),
+                Err(e) => failed(e),
             }
         }
         Op::Update { host, guest } => {
-            let host = load_cpu(dir, host)?;
-            let guest = load_cpu(dir, guest)?;
-            match x86.update(&guest, &x86.copy_migratable(&host)) {
-                Ok(cpu) => Outcome::Text(cpucompat_xml::write_cpu(&cpu)),
-                Err(e) => Outcome::Error(e.to_string()),
+            let r = load_cpu(engine, dir, host)
+                .and_then(|h| Ok((h, load_cpu(engine, dir, guest)?)))
+                .and_then(|(h, g)| x86.update(&g, &h));
+            match r {
+                Ok(cpu) => Outcome::Text(cpu.to_xml()),
+                Err(e) => failed(e),
             }
         }
         Op::GuestCpu {
@@ -269,39 +289,32 @@ fn run(x86: &X86<'_>, dir: &Path, op: &Op) -> Result<Outcome, String> {
             guest,
             models,
         } => {
-            let host = load_cpu(dir, host)?;
-            let guest = load_cpu(dir, guest)?;
-            match guest_cpu(x86, &host, &guest, models.as_deref()) {
-                Ok(cpu) => Outcome::Text(cpucompat_xml::write_cpu(&cpu)),
-                Err(e) => Outcome::Error(e),
+            let hv = models.as_ref().map(|list| {
+                HypervisorModels::new(list.iter().map(|m| (m.clone(), Vec::<String>::new())))
+            });
+            let r = load_cpu(engine, dir, host)
+                .and_then(|h| Ok((h, load_cpu(engine, dir, guest)?)))
+                .and_then(|(h, g)| x86.guest_cpu(&h, &g, hv.as_ref()));
+            match r {
+                Ok(cpu) => Outcome::Text(cpu.to_xml()),
+                Err(e) => failed(e),
             }
         }
     })
 }
 
-fn guest_cpu(
-    x86: &X86<'_>,
-    host: &CpuDef,
-    guest: &CpuDef,
-    models: Option<&[String]>,
-) -> Result<CpuDef, String> {
-    let c = x86.compare(host, guest).map_err(|e| e.to_string())?;
-    if c.result == Relation::Incompatible {
-        return Err(format!("incompatible: {}", c.reasons.join("; ")));
-    }
-    let cpu = x86.update(guest, host).map_err(|e| e.to_string())?;
-    match models {
-        None => Ok(cpu),
-        Some(list) => {
-            let hv = HypervisorModels::new(list.iter().map(|m| (m.clone(), Vec::<String>::new())));
-            x86.translate(&cpu, &hv).map_err(|e| e.to_string())
-        }
+fn cpu_kind(k: Kind) -> CpuKind {
+    match k {
+        Kind::Host => CpuKind::Host,
+        Kind::Guest => CpuKind::Guest,
     }
 }
 
 /// Printing a decoded CPU and parsing it back gives the same definition (positions aside).
-fn round_trip(cpu: &CpuDef, text: &str) -> Result<(), String> {
-    let back = cpucompat_xml::parse_cpus(text).map_err(|e| format!("re-parse: {e}"))?;
+fn round_trip(engine: &Engine, cpu: &CpuDef, text: &str) -> Result<(), String> {
+    let back = engine
+        .read(Input::from_text("<decoded>", text))
+        .map_err(|e| format!("re-parse: {e}"))?;
     let [back] = back.as_slice() else {
         return Err("re-parse gave other than one <cpu>".into());
     };
@@ -316,31 +329,29 @@ fn round_trip(cpu: &CpuDef, text: &str) -> Result<(), String> {
         }
         c
     };
-    if strip(back) != strip(cpu) {
+    if strip(back.definition()) != strip(cpu) {
         return Err(format!(
-            "print/parse round trip differs:\n{cpu:?}\n{back:?}"
+            "print/parse round trip differs:\n{cpu:?}\n{:?}",
+            back.definition()
         ));
     }
     Ok(())
 }
 
 /// The `.sig` text: CPUID[1].EAX masked with libvirt's SIGNATURE_MASK (reserved bits
-/// cleared, processor type kept) in hex, then the family/model/stepping the adapter's host
-/// decode derived from it.
-fn signature(x86: &X86<'_>, data: &CpuData) -> Result<Outcome, String> {
-    let eax = data
-        .cpuid(1, 0)
-        .map(|r| r[0])
-        .ok_or("dump has no CPUID leaf 1")?;
-    let cpu = match x86.decode(data, CpuKind::Host, None) {
-        Ok(c) => c,
-        Err(e) => return Ok(Outcome::Error(e.to_string())),
+/// cleared, processor type kept) in hex, then the family/model/stepping the host decode
+/// derived from it.
+fn signature(x86: X86Ext<'_>, data: &CpuData) -> Outcome {
+    let (eax, sig) = match x86.signature(data) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
     };
-    let sig = cpu.signature.ok_or("host decode gave no signature")?;
-    let stepping = sig.stepping.ok_or("host decode gave no stepping")?;
-    Ok(Outcome::Text(format!(
+    let Some(stepping) = sig.stepping else {
+        return Outcome::Error("host decode gave no stepping".into());
+    };
+    Outcome::Text(format!(
         "{:06x}\n{:<9}{:>4} (0x{:02x})\n{:<9}{:>4} (0x{:02x})\n{:<9}{:>4} (0x{:02x})\n",
-        eax & cpucompat_x86::SIGNATURE_MASK,
+        eax,
         "family:",
         sig.family,
         sig.family,
@@ -350,5 +361,5 @@ fn signature(x86: &X86<'_>, data: &CpuData) -> Result<Outcome, String> {
         "stepping:",
         stepping,
         stepping
-    )))
+    ))
 }

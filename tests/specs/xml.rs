@@ -11,9 +11,8 @@
 //! And always the laws: parse(print(x)) is x normalized (positions aside), printing is
 //! idempotent, and the streaming reader (tiny buffer) agrees with whole-input parsing.
 use crate::common::{expect_text, Case};
-use cpucompat_xml::{
-    cpu_to_json, parse_cpudata, parse_cpus, write_cpu, write_cpudata, CpuDef, CpuReader, Pos,
-};
+use cpucompat::xml::{cpu_to_json, parse_cpudata, parse_cpus, write_cpu, write_cpudata, CpuReader};
+use cpucompat::{CpuDef, Pos};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

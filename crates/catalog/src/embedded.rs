@@ -13,7 +13,7 @@ use crate::compile::{FeatureInfo, ModelInfo, VendorInfo};
 use crate::schema::{Alias, Arch, Decode, Location, Pvr, Reg, Signature};
 use crate::Compiled;
 use cpucompat_lattice::{Bit, FeatureSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// A compiled catalog as generated Rust statics.
 pub(crate) struct RawCompiled {
@@ -186,9 +186,9 @@ impl RawCompiled {
 macro_rules! embedded {
     ($(#[$doc:meta])* $name:ident, $raw:ident) => {
         $(#[$doc])*
-        pub fn $name() -> &'static Compiled {
-            static CELL: OnceLock<Compiled> = OnceLock::new();
-            CELL.get_or_init(|| $raw.build())
+        pub fn $name() -> &'static Arc<Compiled> {
+            static CELL: OnceLock<Arc<Compiled>> = OnceLock::new();
+            CELL.get_or_init(|| Arc::new($raw.build()))
         }
     };
 }

@@ -28,14 +28,14 @@ use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Match, Mode};
 
 /// The result of a compat-mode baseline.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CompatBaseline<'a> {
-    mode: &'a CompatMode,
+pub struct CompatBaseline {
+    mode: &'static CompatMode,
     def: CpuDef,
 }
 
-impl<'a> CompatBaseline<'a> {
+impl CompatBaseline {
     /// The compat mode every host supports.
-    pub fn mode(&self) -> &'a CompatMode {
+    pub fn mode(&self) -> &'static CompatMode {
         self.mode
     }
     /// Its point on the chain.
@@ -48,17 +48,29 @@ impl<'a> CompatBaseline<'a> {
     }
 }
 
-impl<'a> Ppc64<'a> {
+impl Ppc64 {
     /// libvirt's baseline: see the module documentation.
     pub fn baseline(&self, cpus: &[CpuDef]) -> Result<CpuDef, Error> {
-        let first = cpus.first().ok_or(Error::NoCpus)?;
+        self.baseline_iter(cpus)
+    }
+
+    /// libvirt's baseline of a stream of definitions, in `O(1)` memory: the same rules
+    /// and errors as [`Ppc64::baseline`].
+    pub fn baseline_iter<I, B>(&self, cpus: I) -> Result<CpuDef, Error>
+    where
+        I: IntoIterator<Item = B>,
+        B: std::borrow::Borrow<CpuDef>,
+    {
+        let mut it = cpus.into_iter().peekable();
+        let first = it.peek().ok_or(Error::NoCpus)?.borrow();
         let first_name = model_name(first).ok_or(Error::NoModel("first"))?;
         let model = self
             .map
             .model(first_name)
             .ok_or_else(|| Error::UnknownModel(first_name.to_string()))?;
-        let mut vendor: Option<&str> = None;
-        for cpu in cpus {
+        let mut vendor: Option<String> = None;
+        for cpu in it {
+            let cpu = cpu.borrow();
             let name = model_name(cpu).unwrap_or("");
             if name != model.name() {
                 return Err(Error::BaselineModels {
@@ -81,8 +93,8 @@ impl<'a> Ppc64<'a> {
                     })
                 }
                 Some(_) => {}
-                None => match vendor {
-                    None => vendor = Some(v),
+                None => match &vendor {
+                    None => vendor = Some(v.to_string()),
                     Some(seen) if seen != v => return Err(Error::VendorsDiffer),
                     Some(_) => {}
                 },
@@ -93,12 +105,12 @@ impl<'a> Ppc64<'a> {
         let mut m = model_ref(model.name());
         m.fallback = Some(Fallback::Forbid);
         out.model = Some(m);
-        out.vendor = vendor.map(str::to_string);
+        out.vendor = vendor;
         Ok(out)
     }
 
     /// The highest compat level libvirt can name that a host supports.
-    pub fn host_top_mode(&self, host: &Cpu) -> Result<Option<&'a CompatMode>, Error> {
+    pub fn host_top_mode(&self, host: &Cpu) -> Result<Option<&'static CompatMode>, Error> {
         let name = || host.model_name().unwrap_or("(unnamed)").to_string();
         let family = self
             .host_family(host)
@@ -113,18 +125,25 @@ impl<'a> Ppc64<'a> {
     }
 
     /// The compat-mode baseline of a pool of hosts: see the module documentation.
-    pub fn compat_baseline(&self, hosts: &[Cpu]) -> Result<CompatBaseline<'a>, Error> {
-        if hosts.is_empty() {
-            return Err(Error::NoCpus);
-        }
+    pub fn compat_baseline(&self, hosts: &[Cpu]) -> Result<CompatBaseline, Error> {
+        self.compat_baseline_iter(hosts)
+    }
+
+    /// The compat-mode baseline of a stream of hosts, in `O(1)` memory.
+    pub fn compat_baseline_iter<I, B>(&self, hosts: I) -> Result<CompatBaseline, Error>
+    where
+        I: IntoIterator<Item = B>,
+        B: std::borrow::Borrow<Cpu>,
+    {
         let mut meet: Option<Level> = None;
         for h in hosts {
-            let top = self.host_top_mode(h)?.ok_or(Error::BaselineNoCompat)?;
+            let top = self
+                .host_top_mode(h.borrow())?
+                .ok_or(Error::BaselineNoCompat)?;
             meet = Some(meet.map_or(top.level(), |l| l.meet(top.level())));
         }
-        let mode = meet
-            .and_then(|l| self.qemu.mode_at(l))
-            .ok_or(Error::BaselineNoCompat)?;
+        let meet = meet.ok_or(Error::NoCpus)?;
+        let mode = self.qemu.mode_at(meet).ok_or(Error::BaselineNoCompat)?;
         let mut def = empty_def(CpuKind::Guest, Mode::HostModel);
         let mut m = model_ref(mode.name());
         m.fallback = Some(Fallback::Allow);
@@ -177,7 +196,7 @@ mod tests {
     #[test]
     fn baseline_errors_name_what_differs() {
         let m = map();
-        let ctx = Ppc64::new(&m, QemuTable::newest().unwrap());
+        let ctx = Ppc64::new(std::sync::Arc::new(m), QemuTable::newest().unwrap());
         let err = |cpus: &[CpuDef]| ctx.baseline(cpus).unwrap_err().to_string();
         assert_eq!(err(&[]), "no CPUs given");
         assert_eq!(err(&[host("POWER99", None)]), "unknown CPU model POWER99");
@@ -201,7 +220,7 @@ mod tests {
     #[test]
     fn baseline_names_a_vendor_only_for_models_without_one() {
         let m = map();
-        let ctx = Ppc64::new(&m, QemuTable::newest().unwrap());
+        let ctx = Ppc64::new(std::sync::Arc::new(m), QemuTable::newest().unwrap());
         let b = ctx
             .baseline(&[host("Generic", None), host("Generic", Some("Other"))])
             .unwrap();
@@ -213,7 +232,7 @@ mod tests {
     #[test]
     fn compat_baseline_errors() {
         let m = map();
-        let ctx = Ppc64::new(&m, QemuTable::newest().unwrap());
+        let ctx = Ppc64::new(std::sync::Arc::new(m), QemuTable::newest().unwrap());
         assert_eq!(ctx.compat_baseline(&[]).unwrap_err(), Error::NoCpus);
         assert_eq!(
             ctx.compat_baseline(&[Cpu::host_named("Generic")])
@@ -232,7 +251,7 @@ mod tests {
             )],
         )
         .unwrap();
-        let ctx = Ppc64::new(&none, QemuTable::newest().unwrap());
+        let ctx = Ppc64::new(std::sync::Arc::new(none), QemuTable::newest().unwrap());
         assert_eq!(
             ctx.compat_baseline(&[Cpu::host_named("P9")])
                 .unwrap_err()

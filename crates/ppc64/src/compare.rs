@@ -200,7 +200,7 @@ impl Verdict {
 
 const PPC64_ARCHES: [&str; 2] = ["ppc64", "ppc64le"];
 
-impl Ppc64<'_> {
+impl Ppc64 {
     /// Compares `guest` with `host`: see the module documentation.
     pub fn compare(&self, host: &Cpu, guest: &Cpu) -> Result<Verdict, Error> {
         let mut reasons = Vec::new();

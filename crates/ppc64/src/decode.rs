@@ -66,9 +66,9 @@ pub fn pvr_of_data(data: &CpuData) -> Result<Pvr, Error> {
         .ok_or(Error::NoPvrInData)
 }
 
-impl<'a> Ppc64<'a> {
+impl Ppc64 {
     /// Decodes a PVR: see the module documentation.
-    pub fn decode(&self, pvr: Pvr) -> Result<Decoded<'a>, Error> {
+    pub fn decode(&self, pvr: Pvr) -> Result<Decoded<'_>, Error> {
         let model = self.map.model_for_pvr(pvr).ok_or(Error::UnknownPvr(pvr))?;
         let family = self.qemu.family_of_pvr(pvr);
         let compat_modes = family.map_or_else(Vec::new, |f| {

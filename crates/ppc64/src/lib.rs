@@ -19,6 +19,7 @@
 //! [`Reason`] naming its rule.
 #![forbid(unsafe_code)]
 
+mod adapter;
 mod baseline;
 mod compare;
 mod decode;
@@ -37,19 +38,22 @@ pub use pvr::Pvr;
 pub use qemu::{CompatMode, Family, QemuModel, QemuTable};
 
 use cpucompat_xml::model::{CpuDef, CpuKind, Mode, ModelRef};
+use std::sync::Arc;
 
 /// A CPU as the adapter sees it: a libvirt definition, plus the raw PVR when it came from
 /// a PVR (a `<cpudata>` dump, `--pvr`, `/proc/cpuinfo`).
+///
+/// Definitions read from text become `Cpu`s through [`Ppc64::check`] (the adapter
+/// contract's `cpu`), which refuses names the map does not know; [`Cpu::host_named`] and
+/// [`Cpu::guest_named`] build the shapes the rules themselves use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cpu {
-    /// The definition.
-    pub def: CpuDef,
-    /// The PVR, when known.
-    pub pvr: Option<Pvr>,
+    def: CpuDef,
+    pvr: Option<Pvr>,
 }
 
 impl Cpu {
-    /// A CPU known only by its definition.
+    /// A CPU known only by its definition (names are resolved when a rule needs them).
     pub fn from_def(def: CpuDef) -> Cpu {
         Cpu { def, pvr: None }
     }
@@ -68,6 +72,23 @@ impl Cpu {
         def.match_ = Some(cpucompat_xml::model::Match::Exact);
         def.model = Some(model_ref(model));
         Cpu::from_def(def)
+    }
+
+    /// The same CPU, running with this PVR (a raw-mode guest carries its source's PVR).
+    #[must_use]
+    pub fn with_pvr(mut self, pvr: Option<Pvr>) -> Cpu {
+        self.pvr = pvr;
+        self
+    }
+
+    /// The definition.
+    pub fn def(&self) -> &CpuDef {
+        &self.def
+    }
+
+    /// The PVR, when known.
+    pub fn pvr(&self) -> Option<Pvr> {
+        self.pvr
     }
 
     /// The model name, when one is written and not empty.
@@ -95,31 +116,31 @@ pub(crate) fn model_ref(name: &str) -> ModelRef {
 }
 
 /// The decision context: a libvirt ppc64 map and a QEMU table.
-#[derive(Clone, Copy, Debug)]
-pub struct Ppc64<'a> {
-    map: &'a LibvirtMap,
-    qemu: &'a QemuTable,
+#[derive(Clone, Debug)]
+pub struct Ppc64 {
+    map: Arc<LibvirtMap>,
+    qemu: &'static QemuTable,
 }
 
-impl<'a> Ppc64<'a> {
+impl Ppc64 {
     /// A context deciding with libvirt's `map` and QEMU's `qemu` table.
-    pub fn new(map: &'a LibvirtMap, qemu: &'a QemuTable) -> Ppc64<'a> {
+    pub fn new(map: Arc<LibvirtMap>, qemu: &'static QemuTable) -> Ppc64 {
         Ppc64 { map, qemu }
     }
 
     /// The libvirt map.
-    pub fn map(&self) -> &'a LibvirtMap {
-        self.map
+    pub fn map(&self) -> &LibvirtMap {
+        &self.map
     }
 
     /// The QEMU table.
-    pub fn qemu(&self) -> &'a QemuTable {
+    pub fn qemu(&self) -> &'static QemuTable {
         self.qemu
     }
 
     /// The QEMU family of a host: by its PVR when known, else through its libvirt
     /// model's PVR patterns; `None` for CPUs QEMU has no server family for (POWER6, e5500).
-    pub fn host_family(&self, host: &Cpu) -> Option<&'a Family> {
+    pub fn host_family(&self, host: &Cpu) -> Option<&'static Family> {
         if let Some(pvr) = host.pvr {
             return self.qemu.family_of_pvr(pvr);
         }

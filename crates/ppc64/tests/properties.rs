@@ -38,7 +38,7 @@ const HOSTS: [HostSpec; 14] = [
 ];
 
 struct World {
-    maps: Vec<LibvirtMap>,
+    maps: Vec<std::sync::Arc<LibvirtMap>>,
     tables: Vec<&'static QemuTable>,
 }
 
@@ -46,8 +46,8 @@ fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| World {
         maps: vec![
-            LibvirtMap::from_compiled(embedded::ppc64()).unwrap(),
-            LibvirtMap::from_compiled(embedded::ppc64_libvirt_11_3()).unwrap(),
+            std::sync::Arc::new(LibvirtMap::from_compiled(embedded::ppc64()).unwrap()),
+            std::sync::Arc::new(LibvirtMap::from_compiled(embedded::ppc64_libvirt_11_3()).unwrap()),
         ],
         tables: vec![QemuTable::newest().unwrap(), QemuTable::v7_2().unwrap()],
     })
@@ -55,7 +55,7 @@ fn world() -> &'static World {
 
 /// The context `i` (map × table) and the hosts of `specs` it can place; `None` when a host
 /// is unknown to the map or has no QEMU family there (POWER11 under 7.2 or 11.3).
-fn pool(ctx: &Ppc64<'_>, specs: &[HostSpec]) -> Option<Vec<Cpu>> {
+fn pool(ctx: &Ppc64, specs: &[HostSpec]) -> Option<Vec<Cpu>> {
     let mut out = Vec::new();
     for s in specs {
         let cpu = match *s {
@@ -71,9 +71,9 @@ fn pool(ctx: &Ppc64<'_>, specs: &[HostSpec]) -> Option<Vec<Cpu>> {
     Some(out)
 }
 
-fn ctx(i: usize) -> Ppc64<'static> {
+fn ctx(i: usize) -> Ppc64 {
     let w = world();
-    Ppc64::new(&w.maps[i / 2], w.tables[i % 2])
+    Ppc64::new(w.maps[i / 2].clone(), w.tables[i % 2])
 }
 
 fn specs() -> impl Strategy<Value = Vec<HostSpec>> {
@@ -253,7 +253,7 @@ fn compare_of_compat_guests_is_level_rule_and_family_support() {
             let h = Cpu::host_named(host.name());
             for n in lo..=hi {
                 let mode = format!("power{n}");
-                let mut def = Cpu::guest_named(&mode).def;
+                let mut def = Cpu::guest_named(&mode).def().clone();
                 def.mode = cpucompat_xml::model::Mode::HostModel;
                 def.match_ = None;
                 let v = ctx.compare(&h, &Cpu::from_def(def)).unwrap();

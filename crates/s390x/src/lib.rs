@@ -17,6 +17,7 @@
 //! The lattice view: a model is a point `(Level::pair(gen, ga), FeatureSet)`; comparison is
 //! the component-wise order test combined with [`cpucompat_lattice::combine`]; baseline is
 //! the meet, presented as the newest definition whose base set the meet still contains.
+mod adapter;
 pub mod catalog;
 mod embedded;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod qmp;
 /// QEMU's dictionary order and JSON text (shared with the other QMP monitors).
 pub use cpucompat_qmp::qdict;
 
+pub use adapter::Cpu;
 pub use catalog::{Catalog, Definition, Feature, Group, Kind, Release};
 pub use error::{CatalogError, HostModelError, ModelError};
 pub use model::{Comparison, CpuModel, DefinitionInfo, Engine, Expansion, Named, Prop, PropValue};

@@ -16,36 +16,28 @@
 //! them so that the definition means exactly the computed model).
 use crate::error::ModelError;
 use crate::model::{CpuModel, Engine, Expansion, Prop};
+use cpucompat_contract::{Error, ErrorKind};
 use cpucompat_lattice::Relation;
-use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Feature, Mode, Policy, Pos};
-
-/// Why a `<cpu>` cannot be turned into a QEMU model, and where.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct LibvirtError {
-    /// Where in the XML.
-    pub pos: Pos,
-    /// What is wrong.
-    pub message: String,
-}
+use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Feature, Mode, Policy};
 
 /// The QEMU model a libvirt `<cpu>` asks for.
-pub fn model_of(engine: &Engine<'_>, cpu: &CpuDef) -> Result<CpuModel, LibvirtError> {
+///
+/// # Errors
+/// A custom CPU without a model ("cpu parameter is missing a model name", libvirt's
+/// words); a model or feature QEMU refuses, with QEMU's message, at the position of the
+/// `<model>` or `<feature>` that names it.
+pub fn model_of(engine: &Engine<'_>, cpu: &CpuDef) -> Result<CpuModel, Error> {
     let name = match (cpu.kind, cpu.mode, cpu.model_name()) {
         // A host-model CPU with a model (domcapabilities' expansion) is that model.
         (CpuKind::Guest, Mode::HostModel, Some(n)) => n,
         (CpuKind::Guest, Mode::HostPassthrough | Mode::HostModel, _) => "host",
         (CpuKind::Guest, Mode::Maximum, _) => "max",
-        _ => cpu.model_name().ok_or_else(|| LibvirtError {
-            pos: cpu.pos,
-            message: "cpu parameter is missing a model name".into(),
+        _ => cpu.model_name().ok_or_else(|| {
+            Error::new(ErrorKind::Invalid, "cpu parameter is missing a model name").at(cpu.pos)
         })?,
     };
     let at = cpu.model.as_ref().map_or(cpu.pos, |m| m.pos);
-    let resolved = engine.resolve(name).map_err(|e| LibvirtError {
-        pos: at,
-        message: e.to_string(),
-    })?;
+    let resolved = engine.resolve(name).map_err(|e| Error::from(e).at(at))?;
     let mut model = resolved.model;
     for f in &cpu.features {
         let on = matches!(cpu.policy_of(f), Policy::Require | Policy::Force);
@@ -56,10 +48,7 @@ pub fn model_of(engine: &Engine<'_>, cpu: &CpuDef) -> Result<CpuModel, LibvirtEr
         let r = crate::model::Resolved { model, ..resolved };
         model = engine
             .apply(name, &r, std::slice::from_ref(&prop))
-            .map_err(|e: ModelError| LibvirtError {
-                pos: f.pos,
-                message: e.to_string(),
-            })?;
+            .map_err(|e: ModelError| Error::from(e).at(f.pos))?;
     }
     Ok(model)
 }

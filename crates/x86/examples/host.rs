@@ -8,7 +8,7 @@ fn main() {
         eprintln!("not an x86_64 machine");
         return;
     };
-    let x = X86::new(cpucompat_catalog::embedded::x86());
+    let x = X86::new(cpucompat_catalog::embedded::x86().clone());
     for kind in [CpuKind::Host, CpuKind::Guest] {
         match x.decode(&data, kind, None) {
             Ok(cpu) => print!("{}", cpucompat_xml::write_cpu(&cpu)),

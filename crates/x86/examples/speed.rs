@@ -45,7 +45,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+    let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone());
     let dumps: Vec<CpuData> = CPUS.iter().map(|c| dump(c)).collect();
     let hosts: Vec<_> = dumps
         .iter()

@@ -46,7 +46,7 @@ pub struct BaselineOptions {
     pub hypervisor: Option<HypervisorModels>,
 }
 
-impl X86<'_> {
+impl X86 {
     /// The baseline of a pool of CPU definitions.
     pub fn baseline(&self, cpus: &[CpuDef], opts: &BaselineOptions) -> Result<CpuDef, X86Error> {
         if let Some((index, cpu)) = cpus

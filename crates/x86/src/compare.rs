@@ -13,7 +13,7 @@
 //! ```
 //!
 //! libvirt's checks, in its order (the first failing one is libvirt's message and comes
-//! first in [`X86Comparison::reasons`]):
+//! first in [`Comparison::reasons`], each with its [`Rule`]):
 //!
 //! 1. a guest `<arch>` other than `i686`/`x86_64` → incompatible, "CPU arch A does not match
 //!    host arch";
@@ -35,30 +35,18 @@
 //!   driver do; so identical, or superset on a host with `invtsc`;
 //! * `host-passthrough` / `maximum`: the same against the full host (libvirt itself leaves
 //!   these to the hypervisor): identical unless the guest's own features say otherwise.
-use cpucompat_lattice::{compare, Flat, Level, Point, Relation, Requirement, Tag};
+use cpucompat_contract::{Comparison, Reason, Rule, Verdict};
+use cpucompat_lattice::{compare, FeatureSet, Flat, Level, Point, Relation, Requirement, Tag};
 use cpucompat_xml::model::{
     CpuDef, CpuKind, Fallback, Feature, Match, Mode, ModelRef, Policy, Pos,
 };
 
 use crate::{named_model, X86Error, X86};
 
-/// The answer of [`X86::compare`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct X86Comparison {
-    /// `Identical`, `Superset` or `Incompatible` (libvirt's three values).
-    pub result: Relation,
-    /// libvirt-like messages; empty unless incompatible; the first is libvirt's own.
-    pub reasons: Vec<String>,
-    /// Required features the host lacks, catalog order.
-    pub missing: Vec<String>,
-    /// Forbidden features the host has, catalog order.
-    pub forbidden: Vec<String>,
-    /// Host features the guest neither requires nor mentions, catalog order.
-    pub extra: Vec<String>,
-}
-
-const X86_ARCH: Tag = Tag(0);
-const OTHER_ARCH: Tag = Tag(1);
+/// The flat lattice of arch and vendor, as tags: the host's value is `SAME`, a guest value
+/// equal to it is `SAME` too, any other is `OTHER` (equality is all a flat lattice knows).
+const SAME: Tag = Tag(0);
+const OTHER: Tag = Tag(1);
 
 /// The guest's sets by policy (model data counts as require).
 #[derive(Default)]
@@ -70,17 +58,18 @@ struct Policies {
     forbid: cpucompat_lattice::FeatureSet,
 }
 
-impl X86<'_> {
+impl X86 {
     /// Compares a guest (or host-type) definition with a host definition.
-    pub fn compare(&self, host: &CpuDef, guest: &CpuDef) -> Result<X86Comparison, X86Error> {
+    pub fn compare(&self, host: &CpuDef, guest: &CpuDef) -> Result<Comparison, X86Error> {
         if named_model(host).is_none() {
-            return Ok(X86Comparison {
-                result: Relation::Incompatible,
-                reasons: vec!["unknown host CPU".into()],
-                missing: vec![],
-                forbidden: vec![],
-                extra: vec![],
-            });
+            let r = Reason::new(Rule::LibvirtHost, "unknown host CPU", None);
+            return Ok(Comparison::new(
+                Verdict::Incompatible,
+                vec![r],
+                vec![],
+                vec![],
+                vec![],
+            ));
         }
         if guest.kind == CpuKind::Guest {
             match guest.mode {
@@ -113,21 +102,22 @@ impl X86<'_> {
             Err(_) => Default::default(),
         };
         let point = Point {
-            arch: X86_ARCH,
-            vendor: match &host.vendor {
-                Some(v) => Flat::Is(Tag(vendor_tag(v))),
-                None => Flat::Any,
+            arch: SAME,
+            vendor: if host.vendor.is_some() {
+                Flat::Is(SAME)
+            } else {
+                Flat::Any
             },
             level: Level::BOTTOM,
             features: host_set,
         };
         let required = p.require - p.force - p.optional - p.disable;
         let req = Requirement {
-            arch: if arch_ok { X86_ARCH } else { OTHER_ARCH },
+            arch: if arch_ok { SAME } else { OTHER },
             vendor: match &guest.vendor {
-                Some(v) if vendor_ok => point.vendor,
-                Some(v) => Flat::Is(Tag(vendor_tag(v) ^ 1)),
                 None => Flat::Any,
+                Some(_) if vendor_ok => Flat::Is(SAME),
+                Some(_) => Flat::Is(OTHER),
             },
             level: Level::BOTTOM,
             required,
@@ -139,44 +129,60 @@ impl X86<'_> {
         let mut reasons = Vec::new();
         if !arch_ok {
             let a = guest.arch.as_deref().unwrap_or_default();
-            reasons.push(format!("CPU arch {a} does not match host arch"));
+            let msg = format!("CPU arch {a} does not match host arch");
+            reasons.push(Reason::new(Rule::LibvirtArch, msg, Some(guest.pos)));
         }
         if !vendor_ok {
             let v = guest.vendor.as_deref().unwrap_or_default();
-            reasons.push(format!(
-                "host CPU vendor does not match required CPU vendor {v}"
-            ));
+            let msg = format!("host CPU vendor does not match required CPU vendor {v}");
+            reasons.push(Reason::new(Rule::LibvirtVendor, msg, Some(guest.pos)));
         }
         if !cmp.forbidden.is_empty() {
-            reasons.push(format!(
+            let msg = format!(
                 "Host CPU provides forbidden features: {}",
                 self.names(&cmp.forbidden).join(", ")
-            ));
+            );
+            let at = self.first_mention(guest, &cmp.forbidden);
+            reasons.push(Reason::new(Rule::LibvirtForbidden, msg, at));
         }
         if !cmp.missing.is_empty() {
-            reasons.push(format!(
+            let msg = format!(
                 "Host CPU does not provide required features: {}",
                 self.names(&cmp.missing).join(", ")
-            ));
+            );
+            let at = self.first_mention(guest, &cmp.missing);
+            reasons.push(Reason::new(Rule::LibvirtMissing, msg, at));
         }
         if req.strict && cmp.missing.is_empty() && !cmp.extra.is_empty() {
-            reasons.push(format!(
+            let msg = format!(
                 "Host CPU does not strictly match guest CPU: Extra features: {}",
                 self.names(&cmp.extra).join(", ")
-            ));
+            );
+            reasons.push(Reason::new(Rule::LibvirtStrict, msg, Some(guest.pos)));
         }
-        let result = if !reasons.is_empty() || !cmp.is_compatible() {
-            Relation::Incompatible
-        } else {
-            cmp.verdict()
+        let verdict = match cmp.verdict() {
+            _ if !reasons.is_empty() => Verdict::Incompatible,
+            Relation::Identical => Verdict::Identical,
+            _ => Verdict::Superset,
         };
-        Ok(X86Comparison {
-            result,
+        Ok(Comparison::new(
+            verdict,
             reasons,
-            missing: self.names(&cmp.missing),
-            forbidden: self.names(&cmp.forbidden),
-            extra: self.names(&cmp.extra),
-        })
+            self.names(&cmp.missing),
+            self.names(&cmp.forbidden),
+            self.names(&cmp.extra),
+        ))
+    }
+
+    /// Where a guest names one of `set`: its first `<feature>` in the set, else its
+    /// `<model>` (whose data brought the features in).
+    fn first_mention(&self, guest: &CpuDef, set: &FeatureSet) -> Option<Pos> {
+        guest
+            .features
+            .iter()
+            .find(|f| self.cat.feature(&f.name).is_some_and(|b| set.contains(b)))
+            .map(|f| f.pos)
+            .or_else(|| guest.model.as_ref().map(|m| m.pos))
     }
 
     /// The host's set and the guest's sets by policy, looking names up in libvirt's order.
@@ -305,15 +311,4 @@ impl X86<'_> {
         }
         Ok(out)
     }
-}
-
-/// A vendor name as a lattice tag: equal names, equal tags (FNV-1a, even values only, so
-/// `tag ^ 1` is a tag no name has).
-fn vendor_tag(name: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h & !1
 }

@@ -148,7 +148,7 @@ pub(crate) fn vendor_regs(s: &str) -> Option<[u32; 3]> {
     Some([w(0), w(4), w(8)])
 }
 
-impl X86<'_> {
+impl X86 {
     /// Reads a dump: catalog features (an item repeated under one key counts as the OR of
     /// its copies), vendor, signature, then the TSX erratum.
     pub(crate) fn detect(&self, data: &CpuData) -> Result<Detected, X86Error> {

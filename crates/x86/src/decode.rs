@@ -82,7 +82,7 @@ pub fn score(n: usize, d: usize) -> (usize, usize) {
     (n - charged + penalty, penalty)
 }
 
-impl X86<'_> {
+impl X86 {
     /// Decodes raw CPUID/MSR data as a host (`<cpu>` with `<arch>`, model, vendor,
     /// signature and the extra features) or a guest (`mode='custom' match='exact'`,
     /// `fallback='forbid'`, require/disable features), optionally restricted to a

@@ -14,12 +14,12 @@
 //!    (the blockers not disabled, then the missing required features, in that order).
 //!
 //! Guests without a model (host-model, host-passthrough) go to the classic compare.
-use cpucompat_lattice::Relation;
+use cpucompat_contract::{Comparison, Reason, Rule, Verdict};
 use cpucompat_xml::model::{CpuDef, Mode, Policy};
 
-use crate::{named_model, HypervisorModels, X86Comparison, X86Error, X86};
+use crate::{named_model, HypervisorModels, X86Error, X86};
 
-impl X86<'_> {
+impl X86 {
     /// `hypervisor-cpu-compare`: `host_model` is the CPU the hypervisor offers (e.g. the
     /// guest decode of QEMU's expansion), `hv` its model list with blockers.
     pub fn compare_hypervisor(
@@ -27,7 +27,7 @@ impl X86<'_> {
         host_model: &CpuDef,
         guest: &CpuDef,
         hv: &HypervisorModels,
-    ) -> Result<X86Comparison, X86Error> {
+    ) -> Result<Comparison, X86Error> {
         let model = match named_model(guest) {
             Some(m) if guest.mode == Mode::Custom => m,
             _ => return self.compare(host_model, guest),
@@ -41,13 +41,13 @@ impl X86<'_> {
             .iter()
             .all(|f| guest.policy_of(f) == Policy::Disable);
         if blockers.is_empty() && only_disables {
-            return Ok(X86Comparison {
-                result: Relation::Superset,
-                reasons: vec![],
-                missing: vec![],
-                forbidden: vec![],
-                extra: vec![],
-            });
+            return Ok(Comparison::new(
+                Verdict::Superset,
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+            ));
         }
         if self.cat.models()[index].check_compat {
             return self.compare(host_model, guest);
@@ -71,23 +71,21 @@ impl X86<'_> {
                 }
             }
         }
-        let (result, reasons) = if missing.is_empty() {
-            (Relation::Superset, vec![])
+        let reasons = if missing.is_empty() {
+            vec![]
         } else {
-            (
-                Relation::Incompatible,
-                vec![format!(
-                    "Host CPU does not provide required features: {}",
-                    missing.join(", ")
-                )],
-            )
+            let msg = format!(
+                "Host CPU does not provide required features: {}",
+                missing.join(", ")
+            );
+            vec![Reason::new(Rule::QemuBlockers, msg, Some(model.pos))]
         };
-        Ok(X86Comparison {
-            result,
+        Ok(Comparison::new(
+            Verdict::Superset,
             reasons,
             missing,
-            forbidden: vec![],
-            extra: vec![],
-        })
+            vec![],
+            vec![],
+        ))
     }
 }

@@ -215,7 +215,7 @@ fn json_error(e: serde_json::Error) -> X86Error {
     }
 }
 
-impl crate::X86<'_> {
+impl crate::X86 {
     /// The CPU QEMU reports in a `query-cpu-model-expansion` reply (alone or in a
     /// transcript), as raw data: every `true` boolean property the catalog names (QEMU
     /// spellings translated), the `vendor` string in leaf 0 and `family`/`model`/`stepping`

@@ -40,6 +40,7 @@
 //! Names are matched exactly (feature aliases are not accepted, as in libvirt 11.3).
 #![forbid(unsafe_code)]
 
+mod adapter;
 mod baseline;
 mod compare;
 mod cpuid_text;
@@ -55,9 +56,10 @@ mod translate;
 use cpucompat_catalog::Compiled;
 use cpucompat_lattice::{Bit, FeatureSet};
 use cpucompat_xml::model::{CpuDef, Policy};
+use std::sync::Arc;
 
+pub use adapter::Cpu;
 pub use baseline::BaselineOptions;
-pub use compare::X86Comparison;
 pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
 pub use error::X86Error;
@@ -65,12 +67,13 @@ pub use hypervisor::HypervisorModels;
 pub use models::ModelUsability;
 pub use probe::probe_host;
 
+pub use cpucompat_contract::{Comparison, Reason, Rule, Verdict};
 pub use cpucompat_lattice::Relation;
 
 /// The x86 engine over one compiled catalog.
 #[derive(Clone, Debug)]
-pub struct X86<'c> {
-    cat: &'c Compiled,
+pub struct X86 {
+    cat: Arc<Compiled>,
     /// Per catalog feature: where its bit lives (None for a non-x86 location).
     slots: Vec<Option<data::Slot>>,
     /// Per data key: `(register slot, mask, feature)` of the features living there.
@@ -85,9 +88,9 @@ pub struct X86<'c> {
     non_migratable: FeatureSet,
 }
 
-impl<'c> X86<'c> {
+impl X86 {
     /// An engine over `cat` (an x86 catalog).
-    pub fn new(cat: &'c Compiled) -> X86<'c> {
+    pub fn new(cat: Arc<Compiled>) -> X86 {
         let slots: Vec<Option<data::Slot>> = cat
             .features()
             .iter()
@@ -109,20 +112,22 @@ impl<'c> X86<'c> {
             .iter()
             .filter_map(|n| cat.feature(n))
             .collect();
+        let intel = cat.vendor("Intel");
+        let non_migratable = cat.migration_blockers();
         X86 {
             cat,
             slots,
             by_key,
             vendor_regs,
-            intel: cat.vendor("Intel"),
+            intel,
             tsx,
-            non_migratable: cat.migration_blockers(),
+            non_migratable,
         }
     }
 
     /// The catalog this engine decides with.
-    pub fn catalog(&self) -> &'c Compiled {
-        self.cat
+    pub fn catalog(&self) -> &Compiled {
+        &self.cat
     }
 
     /// Feature names of a set, in catalog order.
@@ -190,7 +195,7 @@ impl<'c> X86<'c> {
         Ok(self.cat.models()[self.model_index(name, pos)?].features)
     }
 
-    fn vendor_name(&self, v: usize) -> &'c str {
+    fn vendor_name(&self, v: usize) -> &str {
         &self.cat.vendors()[v].name
     }
 }

@@ -27,7 +27,7 @@ pub struct ModelUsability {
     pub canonical: Option<String>,
 }
 
-impl X86<'_> {
+impl X86 {
     /// Every catalog model, usable or not on `host`, with its blockers.
     pub fn runnable_models(&self, host: &CpuDef) -> Result<Vec<ModelUsability>, X86Error> {
         let have = self.features_of(host)?;

@@ -20,7 +20,7 @@ use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Feature, Mode, Pos};
 use crate::decode::Request;
 use crate::{named_model, HypervisorModels, X86Error, X86};
 
-impl X86<'_> {
+impl X86 {
     /// The guest re-expressed with one of `models`, when its own model is not among them.
     pub fn translate(&self, cpu: &CpuDef, models: &HypervisorModels) -> Result<CpuDef, X86Error> {
         if matches!(cpu.mode, Mode::HostModel | Mode::HostPassthrough) {

@@ -22,7 +22,7 @@ fn probe_host_agrees_with_cpuid_r() {
         cpucompat_catalog::embedded::x86(),
         cpucompat_catalog::embedded::x86_libvirt_11_3(),
     ] {
-        let x = X86::new(cat);
+        let x = X86::new(cat.clone());
         // Feature bits of CPUID only: the tool reads no MSRs.
         let cpuid_only = |d: &cpucompat_xml::model::CpuData| {
             let mut d = d.clone();

@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use cpucompat_lattice::FeatureSet;
-use cpucompat_x86::{BaselineOptions, Relation, X86Error, X86};
+use cpucompat_x86::{BaselineOptions, Verdict, X86Error, X86};
 use cpucompat_xml::model::{CpuData, CpuDataItem, CpuDef, CpuKind};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -36,10 +36,10 @@ struct Real {
 
 /// The engine over libvirt 11.3's map (`false`) or the default 12.8 one (`true`), and
 /// the real CPUs read with it (bit positions differ between catalogs).
-fn engine(default_catalog: bool) -> (X86<'static>, &'static Vec<Real>) {
+fn engine(default_catalog: bool) -> (X86, &'static Vec<Real>) {
     static R: [OnceLock<Vec<Real>>; 2] = [OnceLock::new(), OnceLock::new()];
     let x = if default_catalog {
-        X86::new(cpucompat_catalog::embedded::x86())
+        X86::new(cpucompat_catalog::embedded::x86().clone())
     } else {
         x86()
     };
@@ -118,7 +118,7 @@ fn hosts(x: &X86, r: &[Real], amd: bool, gens: &[Gen]) -> Option<Vec<CpuDef>> {
 }
 
 fn runs(x: &X86, host: &CpuDef, guest: &CpuDef) -> bool {
-    x.compare(host, guest).unwrap().result != Relation::Incompatible
+    x.compare(host, guest).unwrap().verdict() != Verdict::Incompatible
 }
 
 proptest! {
@@ -157,10 +157,10 @@ proptest! {
         let (x, reals) = engine(cat);
         let d = data(&x, reals, amd, &g, &[]);
         let guest = x.decode(&d, CpuKind::Guest, None).unwrap();
-        prop_assert_eq!(x.compare(&guest, &guest).unwrap().result, Relation::Identical);
+        prop_assert_eq!(x.compare(&guest, &guest).unwrap().verdict(), Verdict::Identical);
         if let Some(h) = host(&x, &d) {
-            prop_assert_eq!(x.compare(&h, &h).unwrap().result, Relation::Identical);
-            prop_assert_eq!(x.compare(&h, &guest).unwrap().result, Relation::Identical);
+            prop_assert_eq!(x.compare(&h, &h).unwrap().verdict(), Verdict::Identical);
+            prop_assert_eq!(x.compare(&h, &guest).unwrap().verdict(), Verdict::Identical);
         }
     }
 
@@ -186,8 +186,8 @@ proptest! {
             .collect();
         for p in &defs {
             for q in &defs {
-                if x.compare(p, q).unwrap().result == Relation::Superset {
-                    prop_assert_eq!(x.compare(q, p).unwrap().result, Relation::Incompatible);
+                if x.compare(p, q).unwrap().verdict() == Verdict::Superset {
+                    prop_assert_eq!(x.compare(q, p).unwrap().verdict(), Verdict::Incompatible);
                 }
             }
         }
@@ -237,11 +237,11 @@ proptest! {
         let b = x.baseline(&pool, &opts).unwrap();
         for h in &pool {
             let c = x.compare(h, &b).unwrap();
-            prop_assert_ne!(c.result, Relation::Incompatible, "{:?}", c.reasons);
+            prop_assert_ne!(c.verdict(), Verdict::Incompatible, "{:?}", msgs(&c));
         }
         let e = x.baseline(&pool, &BaselineOptions { expand_features: true, ..opts }).unwrap();
         for h in &pool {
-            prop_assert_ne!(x.compare(h, &e).unwrap().result, Relation::Incompatible);
+            prop_assert_ne!(x.compare(h, &e).unwrap().verdict(), Verdict::Incompatible);
         }
     }
 
@@ -352,7 +352,7 @@ proptest! {
         items in prop::collection::vec(arbitrary_item(), 0..40),
         default_catalog in any::<bool>(),
     ) {
-        let x = if default_catalog { X86::new(cpucompat_catalog::embedded::x86()) } else { x86() };
+        let x = if default_catalog { X86::new(cpucompat_catalog::embedded::x86().clone()) } else { x86() };
         let d = CpuData { arch: "x86".into(), items };
         let read = x.read_features(&d).unwrap();
         for kind in [CpuKind::Host, CpuKind::Guest] {
@@ -371,4 +371,12 @@ proptest! {
         let _ = cpucompat_x86::HypervisorModels::from_qmp_json(&text);
         let _ = x86().qmp_expansion_data(&text);
     }
+}
+
+/// The messages of a comparison's reasons.
+fn msgs(c: &cpucompat_x86::Comparison) -> Vec<String> {
+    c.reasons()
+        .iter()
+        .map(|r| r.message().to_string())
+        .collect()
 }

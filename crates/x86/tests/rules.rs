@@ -3,11 +3,11 @@
 mod common;
 
 use common::*;
-use cpucompat_x86::{make_signature, BaselineOptions, HypervisorModels, Relation, X86Error, X86};
+use cpucompat_x86::{make_signature, BaselineOptions, HypervisorModels, Verdict, X86Error, X86};
 use cpucompat_xml::model::{CpuKind, Pos};
 
-fn toy_x86() -> X86<'static> {
-    X86::new(toy())
+fn toy_x86() -> X86 {
+    X86::new(toy().clone())
 }
 
 /// Toy data: Intel (or another vendor), a signature, features by name.
@@ -333,11 +333,11 @@ fn compare_follows_libvirt_steps_and_messages() {
     let x = x86();
     let h = host();
     let c = x.compare(&h, &h).unwrap();
-    assert_eq!((c.result, c.reasons.len()), (Relation::Identical, 0));
+    assert_eq!((c.verdict(), c.reasons().len()), (Verdict::Identical, 0));
     // Plain Penryn: the host's 14 extras make it a superset.
     let c = x.compare(&h, &guest("")).unwrap();
-    assert_eq!(c.result, Relation::Superset);
-    assert_eq!(c.extra.len(), 14);
+    assert_eq!(c.verdict(), Verdict::Superset);
+    assert_eq!(c.extra().len(), 14);
     // Missing.
     let c = x
         .compare(
@@ -345,12 +345,12 @@ fn compare_follows_libvirt_steps_and_messages() {
             &guest("<feature name='3dnowext'/><feature name='sse4.2'/>"),
         )
         .unwrap();
-    assert_eq!(c.result, Relation::Incompatible);
+    assert_eq!(c.verdict(), Verdict::Incompatible);
     assert_eq!(
-        c.reasons,
+        msgs(&c),
         ["Host CPU does not provide required features: sse4.2, 3dnowext"]
     );
-    assert_eq!(c.missing, ["sse4.2", "3dnowext"]);
+    assert_eq!(c.missing(), ["sse4.2", "3dnowext"]);
     // Forbidden present comes first.
     let c = x
         .compare(
@@ -359,7 +359,7 @@ fn compare_follows_libvirt_steps_and_messages() {
         )
         .unwrap();
     assert_eq!(
-        c.reasons,
+        msgs(&c),
         [
             "Host CPU provides forbidden features: vmx",
             "Host CPU does not provide required features: 3dnowext"
@@ -375,26 +375,26 @@ fn compare_follows_libvirt_steps_and_messages() {
             ),
         )
         .unwrap();
-    assert_eq!(c.result, Relation::Superset);
+    assert_eq!(c.verdict(), Verdict::Superset);
     // Strict: extra host features are an error.
     let strict = cpu("<cpu match='strict'><model>Penryn</model></cpu>");
     let c = x.compare(&h, &strict).unwrap();
-    assert_eq!(c.result, Relation::Incompatible);
+    assert_eq!(c.verdict(), Verdict::Incompatible);
     assert_eq!(
-        c.reasons,
+        msgs(&c),
         ["Host CPU does not strictly match guest CPU: Extra features: monitor, ds_cpl, vmx, est, tm2, xtpr, dca, vme, ds, acpi, ss, ht, tm, pbe"]
     );
     // Vendor and arch.
     let amd = cpu("<cpu match='exact'><model>Penryn</model><vendor>AMD</vendor></cpu>");
     let c = x.compare(&h, &amd).unwrap();
     assert_eq!(
-        c.reasons,
+        msgs(&c),
         ["host CPU vendor does not match required CPU vendor AMD"]
     );
     let ia64 = cpu("<cpu><arch>ia64</arch><model>Bogus</model></cpu>");
     let c = x.compare(&h, &ia64).unwrap();
-    assert_eq!(c.result, Relation::Incompatible);
-    assert_eq!(c.reasons, ["CPU arch ia64 does not match host arch"]);
+    assert_eq!(c.verdict(), Verdict::Incompatible);
+    assert_eq!(msgs(&c), ["CPU arch ia64 does not match host arch"]);
 }
 
 #[test]
@@ -418,24 +418,24 @@ fn host_model_and_passthrough_guests_take_the_host() {
     for mode in ["host-model", "host-passthrough", "maximum"] {
         let g = cpu(&format!("<cpu mode='{mode}'/>"));
         assert_eq!(
-            x.compare(&h, &g).unwrap().result,
-            Relation::Identical,
+            x.compare(&h, &g).unwrap().verdict(),
+            Verdict::Identical,
             "{mode}"
         );
         let g = cpu(&format!(
             "<cpu mode='{mode}'><feature policy='disable' name='vmx'/></cpu>"
         ));
         assert_eq!(
-            x.compare(&h, &g).unwrap().result,
-            Relation::Identical,
+            x.compare(&h, &g).unwrap().verdict(),
+            Verdict::Identical,
             "{mode}"
         );
         let g = cpu(&format!(
             "<cpu mode='{mode}'><feature policy='require' name='3dnowext'/></cpu>"
         ));
         assert_eq!(
-            x.compare(&h, &g).unwrap().result,
-            Relation::Incompatible,
+            x.compare(&h, &g).unwrap().verdict(),
+            Verdict::Incompatible,
             "{mode}"
         );
     }
@@ -447,9 +447,9 @@ fn host_model_and_passthrough_guests_take_the_host() {
         pos: Pos::default(),
     });
     let g = cpu("<cpu mode='host-model'/>");
-    assert_eq!(x.compare(&h, &g).unwrap().result, Relation::Superset);
+    assert_eq!(x.compare(&h, &g).unwrap().verdict(), Verdict::Superset);
     let g = cpu("<cpu mode='host-passthrough'/>");
-    assert_eq!(x.compare(&h, &g).unwrap().result, Relation::Identical);
+    assert_eq!(x.compare(&h, &g).unwrap().verdict(), Verdict::Identical);
 }
 
 #[test]
@@ -680,7 +680,7 @@ fn runnable_models_list_blockers_in_catalog_order() {
 
 #[test]
 fn the_default_catalog_decodes_every_dump_losslessly() {
-    let x = X86::new(cpucompat_catalog::embedded::x86());
+    let x = X86::new(cpucompat_catalog::embedded::x86().clone());
     for cpu in [
         "Xeon-Gold-6148",
         "Core-i7-2600-xsaveopt",
@@ -698,7 +698,7 @@ fn the_default_catalog_decodes_every_dump_losslessly() {
         for kind in [CpuKind::Host, CpuKind::Guest] {
             let def = x.decode(&d, kind, None).unwrap();
             assert_eq!(x.features_of(&def).unwrap(), read, "{cpu} {kind:?}");
-            assert_eq!(x.compare(&def, &def).unwrap().result, Relation::Identical);
+            assert_eq!(x.compare(&def, &def).unwrap().verdict(), Verdict::Identical);
         }
     }
 }
@@ -725,9 +725,9 @@ fn qemu_transcripts_give_models_blockers_and_known_features() {
 fn update_resolves_optional_features_and_host_model_like_libvirt() {
     let x = x86();
     for (h, g, relation) in [
-        ("host", "guest", Relation::Superset),
-        ("host", "host-model-nofallback", Relation::Identical),
-        ("host-invtsc", "host-model", Relation::Superset),
+        ("host", "guest", Verdict::Superset),
+        ("host", "host-model-nofallback", Verdict::Identical),
+        ("host-invtsc", "host-model", Verdict::Superset),
     ] {
         let host = cpu(&data(&format!("x86_64-{h}.xml")));
         let guest = if g == "host-model" {
@@ -742,7 +742,7 @@ fn update_resolves_optional_features_and_host_model_like_libvirt() {
             "{h}+{g}"
         );
         assert_eq!(
-            x.compare(&host, &updated).unwrap().result,
+            x.compare(&host, &updated).unwrap().verdict(),
             relation,
             "{h}+{g}"
         );
@@ -850,17 +850,19 @@ fn hypervisor_compare_trusts_qemu_blockers_for_versioned_models() {
     // disables svm and rdtscp).
     let g = cpu("<cpu match='exact'><model>EPYC-IBPB</model></cpu>");
     let c = x.compare_hypervisor(&host_model, &g, &hv).unwrap();
-    assert_eq!(c.result, Relation::Incompatible);
+    assert_eq!(c.verdict(), Verdict::Incompatible);
     assert_eq!(
-        c.reasons,
+        msgs(&c),
         ["Host CPU does not provide required features: svm, rdtscp"]
     );
     // A usable model with only disabled features: superset without looking further.
     let g =
         cpu("<cpu match='exact'><model>qemu64</model><feature policy='disable' name='svm'/></cpu>");
     assert_eq!(
-        x.compare_hypervisor(&host_model, &g, &hv).unwrap().result,
-        Relation::Superset
+        x.compare_hypervisor(&host_model, &g, &hv)
+            .unwrap()
+            .verdict(),
+        Verdict::Superset
     );
     // A versioned model (no compat flag): QEMU's blockers must be disabled explicitly.
     let text = data("x86_64-cpuid-Core-i7-8550U.json");
@@ -876,14 +878,24 @@ fn hypervisor_compare_trusts_qemu_blockers_for_versioned_models() {
     let g = cpu("<cpu match='exact'><model>qemu64-v1</model></cpu>");
     let c = x.compare_hypervisor(&host_model, &g, &hv).unwrap();
     assert_eq!(
-        c.reasons,
+        msgs(&c),
         ["Host CPU does not provide required features: svm"]
     );
     let g = cpu(
         "<cpu match='exact'><model>qemu64-v1</model><feature policy='disable' name='svm'/></cpu>",
     );
     assert_eq!(
-        x.compare_hypervisor(&host_model, &g, &hv).unwrap().result,
-        Relation::Superset
+        x.compare_hypervisor(&host_model, &g, &hv)
+            .unwrap()
+            .verdict(),
+        Verdict::Superset
     );
+}
+
+/// The messages of a comparison's reasons.
+fn msgs(c: &cpucompat_x86::Comparison) -> Vec<String> {
+    c.reasons()
+        .iter()
+        .map(|r| r.message().to_string())
+        .collect()
 }

@@ -28,8 +28,8 @@ pub fn cpu(text: &str) -> CpuDef {
 }
 
 /// The engine over libvirt 11.3's map (the one libvirt's expectations were computed with).
-pub fn x86() -> X86<'static> {
-    X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3())
+pub fn x86() -> X86 {
+    X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone())
 }
 
 fn cpuid(leaf: u32, reg: Reg, bit: u8) -> Location {
@@ -84,8 +84,8 @@ fn model(name: &str, vendor: Option<&str>, sig: Option<(u32, u32)>, features: &[
 /// | 2 | New | Intel | 6/61 | fpu vme de pse tsc hle rtm (removed: mpx) |
 /// | 3 | New-v1 | (New) | (New) | alias of New, decode guest='off' |
 /// | 4 | Amd | AMD | 23/1 | fpu vme de msr |
-pub fn toy() -> &'static Compiled {
-    static TOY: OnceLock<Compiled> = OnceLock::new();
+pub fn toy() -> &'static std::sync::Arc<Compiled> {
+    static TOY: OnceLock<std::sync::Arc<Compiled>> = OnceLock::new();
     TOY.get_or_init(|| {
         let mut new = model(
             "New",
@@ -147,7 +147,7 @@ pub fn toy() -> &'static Compiled {
                 ),
             ],
         };
-        Compiled::compile(&cat).unwrap()
+        std::sync::Arc::new(Compiled::compile(&cat).unwrap())
     })
 }
 
