@@ -46,10 +46,13 @@ mod cpuid_text;
 mod data;
 mod decode;
 mod error;
+mod host_record;
 mod hvcompare;
 mod hypervisor;
+mod kvm;
 mod models;
 mod probe;
+mod qemu_host;
 mod translate;
 
 use cpucompat_catalog::Compiled;
@@ -61,9 +64,12 @@ pub use compare::X86Comparison;
 pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
 pub use error::X86Error;
+pub use host_record::{CpuidRow, HostError, HostRecord};
 pub use hypervisor::HypervisorModels;
+pub use kvm::{KvmAnswers, KvmCpuidEntry, KvmError};
 pub use models::ModelUsability;
-pub use probe::probe_host;
+pub use probe::{probe_host, HostProbe, Source};
+pub use qemu_host::{PropValue, QemuDefinition, QemuKvmHost, QemuX86Table};
 
 pub use cpucompat_lattice::Relation;
 
