@@ -346,6 +346,69 @@ fn msrs() -> Vec<CpuDataItem> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn record() -> HostRecord {
+        HostRecord::from_json(include_str!("../tests/data/kvm/intel-spr-pvm/host.json")).unwrap()
+    }
+
+    fn msrs(p: &HostProbe) -> Vec<(u32, u32, u32)> {
+        p.data()
+            .items
+            .iter()
+            .filter_map(|i| match *i {
+                CpuDataItem::Msr { index, eax, edx } => Some((index, eax, edx)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn msrs_come_from_the_device_first_then_from_kvm() {
+        let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+        let mut indices = x.msr_indices();
+        indices.sort_unstable();
+        assert_eq!(
+            indices,
+            [0xcf, 0x10a, 0x480, 0x485, 0x48b, 0x48c, 0x48d, 0x48e, 0x48f, 0x490, 0x491]
+        );
+        // Through KVM: every catalog index gets a value, 0 unless it is a feature MSR.
+        let mut rec = record();
+        let p = x.host_probe_from(&rec);
+        assert_eq!(
+            p.sources(),
+            [Source::CpuidInstruction, Source::KvmFeatureMsrs]
+        );
+        let m = msrs(&p);
+        assert_eq!(m.len(), 11);
+        assert!(m.contains(&(0x10a, 0x0c00_e16d, 0)));
+        assert!(m.contains(&(0xcf, 0, 0)));
+        // Through the device: raw values, nothing for an index that did not answer.
+        rec.msr_device = Ok(vec![(0x10a, 0x1_0000_0001)]);
+        let p = x.host_probe_from(&rec);
+        assert_eq!(p.sources(), [Source::CpuidInstruction, Source::MsrDevice]);
+        assert_eq!(msrs(&p), [(0x10a, 1, 1)]);
+        assert!(p.skipped().is_empty());
+        // Neither: CPUID only, and both reasons.
+        rec.msr_device = Err("no such file or directory".into());
+        rec.kvm = Err("cannot open /dev/kvm: permission denied".into());
+        let p = x.host_probe_from(&rec);
+        assert_eq!(p.sources(), [Source::CpuidInstruction]);
+        assert!(msrs(&p).is_empty());
+        let skipped: Vec<String> = p
+            .skipped()
+            .iter()
+            .map(|(s, why)| format!("{s}: {why}"))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                "/dev/cpu/0/msr: no such file or directory",
+                "/dev/kvm feature msrs: cannot open /dev/kvm: permission denied"
+            ]
+        );
+    }
+
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn probe_reads_leaf_0_and_the_extended_range() {

@@ -862,6 +862,148 @@ impl X86<'_> {
 mod tests {
     use super::*;
 
+    const INTEL: &str = include_str!("../tests/data/kvm/intel-spr-pvm/host.json");
+
+    /// The reference Intel machine's record, changed by `edit`.
+    fn record(edit: impl FnOnce(&mut HostRecord, &mut KvmAnswers)) -> HostRecord {
+        let mut rec = HostRecord::from_json(INTEL).unwrap();
+        let mut kvm = rec.kvm.clone().unwrap();
+        edit(&mut rec, &mut kvm);
+        rec.kvm = Ok(kvm);
+        rec
+    }
+
+    fn set_kvm_reg(kvm: &mut KvmAnswers, leaf: u32, sub: u32, reg: usize, f: impl Fn(u32) -> u32) {
+        let e = kvm
+            .supported_cpuid
+            .iter_mut()
+            .find(|e| e.function == leaf && e.index == sub)
+            .unwrap();
+        e.regs[reg] = f(e.regs[reg]);
+    }
+
+    fn word(rec: &HostRecord, name: &str) -> u64 {
+        let t = QemuX86Table::qemu_7_2().unwrap();
+        QemuKvmHost::new(t, rec)
+            .unwrap()
+            .supported_word(name)
+            .unwrap()
+    }
+
+    #[test]
+    fn tsc_deadline_comes_from_the_capability() {
+        for cap in [true, false] {
+            let rec = record(|_, k| {
+                set_kvm_reg(k, 1, 0, 2, |v| v & !(1 << 24));
+                k.tsc_deadline_timer = cap;
+            });
+            assert_eq!(word(&rec, "FEAT_1_ECX") & (1 << 24) != 0, cap);
+            // hypervisor is always added.
+            assert_ne!(word(&rec, "FEAT_1_ECX") & (1 << 31), 0);
+        }
+    }
+
+    #[test]
+    fn arch_capabilities_needs_the_msr_in_kvms_index_list() {
+        let t = QemuX86Table::qemu_7_2().unwrap();
+        let rec = record(|_, k| k.msr_indices.retain(|&i| i != 0x10a));
+        assert_eq!(word(&rec, "FEAT_7_0_EDX") & (1 << 29), 0);
+        // The MSR word itself is still supported, but the dependency clears it in `host`.
+        assert_ne!(word(&rec, "FEAT_ARCH_CAPABILITIES"), 0);
+        let e = QemuKvmHost::new(t, &rec).unwrap().host_expansion(true);
+        assert_eq!(e["arch-capabilities"], PropValue::Bool(false));
+        assert_eq!(e["mds-no"], PropValue::Bool(false));
+        let e = QemuKvmHost::new(t, &record(|_, _| {}))
+            .unwrap()
+            .host_expansion(true);
+        assert_eq!(e["mds-no"], PropValue::Bool(true));
+    }
+
+    #[test]
+    fn a_broken_tsx_haswell_loses_hle_and_rtm() {
+        let hle_rtm = (1 << 4) | (1 << 11);
+        assert_eq!(word(&record(|_, _| {}), "FEAT_7_0_EBX") & hle_rtm, hle_rtm);
+        for (eax, broken) in [
+            (0x306c3, true),
+            (0x306f2, true),
+            (0x306f4, false),
+            (0x406f1, false),
+        ] {
+            let rec = record(|r, _| {
+                r.cpuid.iter_mut().find(|c| c.leaf == 1).unwrap().regs[0] = eax;
+            });
+            assert_eq!(
+                word(&rec, "FEAT_7_0_EBX") & hle_rtm == 0,
+                broken,
+                "{eax:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn vmx_control_msrs_give_may_be_one_minus_must_be_one() {
+        let rec = record(|_, k| {
+            k.feature_msr_indices.push(0x48d);
+            k.feature_msrs.push((0x48d, (0x3f << 32) | 0x16));
+        });
+        assert_eq!(word(&rec, "FEAT_VMX_PINBASED_CTLS"), 0x29);
+        // An MSR KVM does not list is 0, whatever value was recorded.
+        let rec = record(|_, k| k.feature_msrs.push((0x48e, u64::MAX)));
+        assert_eq!(word(&rec, "FEAT_VMX_PROCBASED_CTLS"), 0);
+    }
+
+    #[test]
+    fn secondary_controls_get_the_exits_the_cpuid_words_allow() {
+        let rdrand_exit = 1 << 11;
+        for listed in [true, false] {
+            let rec = record(|_, k| {
+                set_kvm_reg(k, 1, 0, 2, |v| v | (1 << 30));
+                k.feature_msr_indices.push(0x48b);
+                k.feature_msrs.push((0x48b, 0));
+                if listed {
+                    k.msr_indices.push(0x48b);
+                }
+            });
+            assert_eq!(
+                word(&rec, "FEAT_VMX_SECONDARY_CTLS") == rdrand_exit,
+                !listed
+            );
+        }
+    }
+
+    #[test]
+    fn xsave_guest_components_replace_leaf_0xd() {
+        let rec = record(|_, k| k.xcomp_guest_supp = Some(0x600e7));
+        assert_eq!(word(&rec, "FEAT_XSAVE_XCR0_LO"), 0x600e7);
+        let rec = record(|_, k| {
+            k.xcomp_guest_supp = Some(0x600e7);
+            k.sys_attributes = false;
+        });
+        assert_eq!(word(&rec, "FEAT_XSAVE_XCR0_LO"), 0xe7);
+        let rec = record(|_, k| k.xcomp_guest_supp = None);
+        assert_eq!(word(&rec, "FEAT_XSAVE_XCR0_LO"), 0xe7);
+    }
+
+    #[test]
+    fn amd_mirrors_leaf_1_edx_in_the_extended_leaf() {
+        let rec = record(|_, _| {});
+        let edx1 = word(&rec, "FEAT_1_EDX");
+        let ext = word(&rec, "FEAT_8000_0001_EDX");
+        assert_eq!(ext & u64::from(AMD_ALIASES), edx1 & u64::from(AMD_ALIASES));
+        assert_ne!(ext & u64::from(AMD_ALIASES), 0);
+    }
+
+    #[test]
+    fn without_kvm_answers_there_is_no_host_model() {
+        let mut rec = HostRecord::from_json(INTEL).unwrap();
+        rec.kvm = Err("cannot open /dev/kvm: permission denied".into());
+        let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+        assert_eq!(
+            x.kvm_host_model(&rec).unwrap_err().to_string(),
+            "no kvm answers: cannot open /dev/kvm: permission denied"
+        );
+    }
+
     #[test]
     fn the_7_2_table_loads_with_qemus_counts() {
         let t = QemuX86Table::qemu_7_2().unwrap();
