@@ -21,7 +21,13 @@
 //!   guest decode is libvirt's host-model CPU);
 //! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
 //!   models without libvirt's compat flag);
-//! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID).
+//! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID);
+//! * [`HostRecord`] (what libvirt and QEMU read about a host: CPUID, `/dev/kvm` via
+//!   [`KvmAnswers`], `/dev/cpu/0/msr`, `/proc/cpuinfo`; live or from a file),
+//!   [`X86::host_probe`] / [`X86::host_probe_from`] (the host as `virsh capabilities`
+//!   reads it, MSRs included, with the [`Source`]s read) and [`X86::kvm_host_model`] (the
+//!   KVM host-model of `virsh domcapabilities`, through QEMU 7.2's rules in
+//!   [`QemuKvmHost`]).
 //!
 //! Checked against libvirt 11.3's own test corpus with the 11.3 map (the one-off checker
 //! `examples/corpus_check.rs`): 45/45 host and 45/45 guest decodes, 36/36 QEMU host-model

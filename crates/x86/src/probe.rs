@@ -196,6 +196,14 @@ pub(crate) fn cpuid_rows() -> Option<Vec<CpuidRow>> {
 
 /// Reads `indices` from `/dev/cpu/0/msr`: the ones that answered, or why the device
 /// could not be opened.
+#[cfg(not(unix))]
+pub(crate) fn msr_device(_indices: &[u32]) -> Result<Vec<(u32, u64)>, String> {
+    Err("no msr device on this system".into())
+}
+
+/// Reads `indices` from `/dev/cpu/0/msr`: the ones that answered, or why the device
+/// could not be opened.
+#[cfg(unix)]
 pub(crate) fn msr_device(indices: &[u32]) -> Result<Vec<(u32, u64)>, String> {
     use std::os::unix::fs::FileExt;
     let f = std::fs::File::open("/dev/cpu/0/msr").map_err(|e| crate::kvm::os_reason(&e))?;
