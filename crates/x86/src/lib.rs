@@ -21,7 +21,13 @@
 //!   guest decode is libvirt's host-model CPU);
 //! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
 //!   models without libvirt's compat flag);
-//! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID).
+//! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID);
+//! * [`HostRecord`] (what libvirt and QEMU read about a host: CPUID, `/dev/kvm` via
+//!   [`KvmAnswers`], `/dev/cpu/0/msr`, `/proc/cpuinfo`; live or from a file),
+//!   [`X86::host_probe`] / [`X86::host_probe_from`] (the host as `virsh capabilities`
+//!   reads it, MSRs included, with the [`Source`]s read) and [`X86::kvm_host_model`] (the
+//!   KVM host-model of `virsh domcapabilities`, through QEMU 7.2's rules in
+//!   [`QemuKvmHost`]).
 //!
 //! Checked against libvirt 11.3's own test corpus with the 11.3 map (the one-off checker
 //! `examples/corpus_check.rs`): 45/45 host and 45/45 guest decodes, 36/36 QEMU host-model
@@ -47,10 +53,13 @@ mod cpuid_text;
 mod data;
 mod decode;
 mod error;
+mod host_record;
 mod hvcompare;
 mod hypervisor;
+mod kvm;
 mod models;
 mod probe;
+mod qemu_host;
 mod translate;
 
 use cpucompat_catalog::Compiled;
@@ -63,9 +72,12 @@ pub use baseline::BaselineOptions;
 pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
 pub use error::X86Error;
+pub use host_record::{CpuidRow, HostError, HostRecord};
 pub use hypervisor::HypervisorModels;
+pub use kvm::{KvmAnswers, KvmCpuidEntry, KvmError};
 pub use models::ModelUsability;
-pub use probe::probe_host;
+pub use probe::{probe_host, HostProbe, Source};
+pub use qemu_host::{PropValue, QemuDefinition, QemuKvmHost, QemuX86Table};
 
 pub use cpucompat_contract::{Comparison, Reason, Rule, Verdict};
 pub use cpucompat_lattice::Relation;
