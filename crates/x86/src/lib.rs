@@ -21,6 +21,11 @@
 //!   guest decode is libvirt's host-model CPU);
 //! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
 //!   models without libvirt's compat flag);
+//! * libvirt 11.3's QEMU driver exactly, from a capabilities cache or domcapabilities
+//!   ([`QemuHost`], [`X86::qemu_host`]): [`X86::hypervisor_compare`]
+//!   (`hypervisor-cpu-compare`: usable shortcut, compat or unusable check) and
+//!   [`X86::hypervisor_baseline`] (`hypervisor-cpu-baseline`: QEMU's feature filter,
+//!   its whole model list as candidates, forced `fallback='forbid'`);
 //! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID).
 //!
 //! Checked against libvirt 11.3's own test corpus with the 11.3 map (the one-off checker
@@ -46,7 +51,9 @@ mod cpuid_text;
 mod data;
 mod decode;
 mod error;
+mod hvbaseline;
 mod hvcompare;
+mod hvhost;
 mod hypervisor;
 mod models;
 mod probe;
@@ -61,6 +68,9 @@ pub use compare::X86Comparison;
 pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
 pub use error::X86Error;
+pub use hvbaseline::HypervisorBaselineOptions;
+pub use hvcompare::{CompareRoute, HypervisorComparison};
+pub use hvhost::{FeatureFilter, HostSource, QemuDefinition, QemuHost};
 pub use hypervisor::HypervisorModels;
 pub use models::ModelUsability;
 pub use probe::probe_host;

@@ -335,13 +335,29 @@ pub fn parse_domain_caps_with(text: &str, limits: &Limits) -> Result<DomainCaps,
 /// A parsed document and a table of line starts, for positions in linear time.
 struct Doc<'a> {
     tree: roxmltree::Document<'a>,
+    /// The input (positions refer to it).
     text: &'a str,
-    /// Byte offset of the start of every line.
+    /// Byte offset of the start of every line of `text`.
     lines: Vec<usize>,
+    /// When the tree was built from `text` with a wrapper start tag inserted: where, and
+    /// its length.
+    shift: Option<(usize, usize)>,
 }
 
 impl<'a> Doc<'a> {
     fn parse(text: &'a str, limits: &Limits) -> Result<Doc<'a>, XmlError> {
+        Doc::parse_in(text, text, None, limits)
+    }
+
+    /// Parses `source`, which is `text` or `text` with a wrapper start tag of `shift.1`
+    /// bytes inserted at byte `shift.0` (and its end tag appended), so that a file of
+    /// several top-level elements reads as one document; positions refer to `text`.
+    fn parse_in(
+        source: &'a str,
+        text: &'a str,
+        shift: Option<(usize, usize)>,
+        limits: &Limits,
+    ) -> Result<Doc<'a>, XmlError> {
         let lines: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -363,7 +379,7 @@ impl<'a> Doc<'a> {
             nodes_limit: nodes,
             ..Default::default()
         };
-        let tree = match roxmltree::Document::parse_with_options(text, opts) {
+        let tree = match roxmltree::Document::parse_with_options(source, opts) {
             Ok(t) => t,
             Err(e) => {
                 let p = e.pos();
@@ -381,16 +397,26 @@ impl<'a> Doc<'a> {
                         ErrorKind::Syntax(s.replacen(&at, "", 1))
                     }
                 };
-                return Err(XmlError::new(
-                    Pos {
-                        line: p.row,
-                        column: p.col,
-                    },
-                    kind,
-                ));
+                let mut pos = Pos {
+                    line: p.row,
+                    column: p.col,
+                };
+                if let Some((at, len)) = shift {
+                    let inserted = position(text, &lines, at);
+                    if pos.line == inserted.line && pos.column > inserted.column {
+                        pos.column = pos.column.saturating_sub(len as u32).max(1);
+                    }
+                }
+                return Err(XmlError::new(pos, kind));
             }
         };
-        let d = Doc { tree, text, lines };
+        let d = Doc {
+            tree,
+            text,
+            lines,
+            shift,
+        };
+        let wrapper = u32::from(shift.is_some());
         // Depth and element count, in one walk in document order (a parent comes before
         // its children, so its depth is known when they are met).
         let mut depth: Vec<u32> = vec![0; d.tree.descendants().count()];
@@ -399,7 +425,7 @@ impl<'a> Doc<'a> {
             let here = n.parent().map_or(0, |p| depth[p.id().get_usize()]) + 1;
             depth[n.id().get_usize()] = here;
             elements += 1;
-            if here > limits.max_depth {
+            if here > limits.max_depth + wrapper {
                 return Err(XmlError::new(
                     d.pos(n.range().start),
                     ErrorKind::TooDeep {
@@ -407,7 +433,7 @@ impl<'a> Doc<'a> {
                     },
                 ));
             }
-            if elements > limits.max_elements {
+            if elements > limits.max_elements + wrapper as usize {
                 return Err(XmlError::new(
                     d.pos(n.range().start),
                     ErrorKind::TooManyElements {
@@ -420,6 +446,10 @@ impl<'a> Doc<'a> {
     }
 
     fn pos(&self, offset: usize) -> Pos {
+        let offset = match self.shift {
+            Some((at, len)) if offset >= at => offset.saturating_sub(len).max(at),
+            _ => offset,
+        };
         position(self.text, &self.lines, offset)
     }
 
@@ -769,7 +799,18 @@ fn read_custom_models(doc: &Doc, mode: Node) -> Result<Vec<DomCapsModel>, XmlErr
 /// and `bits=` unsigned decimal numbers, as libvirt's parser requires.
 pub fn maxphysaddr_limits(text: &str) -> Result<Vec<Option<u32>>, XmlError> {
     let limits = Limits::default();
-    let doc = Doc::parse(text, &limits)?;
+    // Several top-level <cpu> elements are allowed: read them inside a wrapper, inserted
+    // after the XML declaration if there is one.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut at = text.len() - body.len();
+    if body.starts_with("<?xml") {
+        if let Some(end) = body.find("?>") {
+            at += end + 2;
+        }
+    }
+    const OPEN: &str = "<cpucompat-wrapper>";
+    let source = format!("{}{OPEN}{}</cpucompat-wrapper>", &text[..at], &text[at..]);
+    let doc = Doc::parse_in(&source, text, Some((at, OPEN.len())), &limits)?;
     let mut out = Vec::new();
     let mut visit = |cpu: Node| -> Result<(), XmlError> {
         let mut limit = None;
@@ -796,7 +837,7 @@ pub fn maxphysaddr_limits(text: &str) -> Result<Vec<Option<u32>>, XmlError> {
     };
     // The paths the crate's CPU reader selects (see `scan`): [W]/cpu, [W]/domain/cpu,
     // [W]/capabilities/host/cpu, [W]/domainCapabilities/cpu/mode[host-model, supported].
-    let top: Vec<Node> = elements(doc.tree.root()).collect();
+    let top: Vec<Node> = elements(doc.tree.root_element()).collect();
     for t in top {
         let scope: Vec<Node> = match t.tag_name().name() {
             "cpu" | "domain" | "capabilities" | "domainCapabilities" => vec![t],
@@ -833,6 +874,19 @@ pub fn maxphysaddr_limits(text: &str) -> Result<Vec<Option<u32>>, XmlError> {
         }
     }
     Ok(out)
+}
+
+/// The `<maxphysaddr limit=>` of a hypervisor baseline: the smallest limit when every input
+/// CPU has one above 0, else none (libvirt 11.3, `hypervisor-cpu-baseline`).
+pub fn baseline_maxphysaddr(limits: &[Option<u32>]) -> Option<u32> {
+    let mut min: Option<u32> = None;
+    for l in limits {
+        match l {
+            Some(n) if *n > 0 => min = Some(min.map_or(*n, |m| m.min(*n))),
+            _ => return None,
+        }
+    }
+    min
 }
 
 /// [`crate::write_cpu`] with `<maxphysaddr mode='passthrough' limit='N'/>` where libvirt
@@ -1066,6 +1120,14 @@ mod tests {
             e.to_string(),
             "1:50: invalid limit='-1' on <maxphysaddr>: expected an unsigned decimal number"
         );
+    }
+
+    #[test]
+    fn a_baseline_keeps_the_smallest_limit_only_when_every_cpu_has_one() {
+        assert_eq!(baseline_maxphysaddr(&[Some(48), Some(39), Some(46)]), Some(39));
+        assert_eq!(baseline_maxphysaddr(&[Some(48), None]), None);
+        assert_eq!(baseline_maxphysaddr(&[Some(48), Some(0)]), None);
+        assert_eq!(baseline_maxphysaddr(&[]), None);
     }
 
     #[test]
