@@ -103,11 +103,7 @@ impl X86<'_> {
     /// libvirt's `x86Compute` of a host with a named model and a definition taken as it
     /// is written: the mode is not looked at (a host-model or host-passthrough guest is its
     /// model, if any, plus its features). This is what the QEMU driver's compat check runs.
-    pub(crate) fn compute(
-        &self,
-        host: &CpuDef,
-        guest: &CpuDef,
-    ) -> Result<X86Comparison, X86Error> {
+    pub(crate) fn compute(&self, host: &CpuDef, guest: &CpuDef) -> Result<X86Comparison, X86Error> {
         let arch_ok = guest
             .arch
             .as_deref()

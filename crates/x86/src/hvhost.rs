@@ -253,7 +253,10 @@ impl X86<'_> {
                 features = features
                     .iter()
                     .filter(|&b| {
-                        !matches!(self.cat.features()[b.index()].location, Location::Msr { .. })
+                        !matches!(
+                            self.cat.features()[b.index()].location,
+                            Location::Msr { .. }
+                        )
                     })
                     .collect();
             }

@@ -38,7 +38,13 @@ fn live() -> Option<Live> {
     }
     // Make the daemon (re)validate its cache for the emulator before reading it.
     let _ = std::process::Command::new("virsh")
-        .args(["-c", "qemu:///system", "domcapabilities", "--virttype", "kvm"])
+        .args([
+            "-c",
+            "qemu:///system",
+            "domcapabilities",
+            "--virttype",
+            "kvm",
+        ])
         .args(["--arch", "x86_64"])
         .output();
     let Some(path) = qdriver::live_cache(EMULATOR) else {
@@ -65,7 +71,11 @@ fn run(live: &Live, cases: &[Case], what: &str, record: &str) {
     eprintln!("{what}: virsh took {:?}", t.elapsed());
     let mut tally = Tally::default();
     for (case, theirs) in cases.iter().zip(&theirs) {
-        let host = &hosts.iter().find(|(v, _)| *v == case.virttype).expect("virttype").1;
+        let host = &hosts
+            .iter()
+            .find(|(v, _)| *v == case.virttype)
+            .expect("virttype")
+            .1;
         let mine = qdriver::ours(&x86, host, case);
         tally.add(case, theirs, &mine);
     }
@@ -88,9 +98,16 @@ fn hypervisor_cpu_compare_equals_virsh() {
     let Some(live) = live() else { return };
     let x86 = X86::new(&live.cat);
     let hosts = qdriver::hosts(&x86, &live.cache);
-    let corpus = qdriver::corpus(&corpus_dir());
-    let cases = qdriver::compare_cases(&live.cat, &hosts, 101, 300, &corpus);
-    run(&live, &cases, "x86 hypervisor-cpu-compare", "x86_64-compare.jsonl");
+    let mut corpus = qdriver::corpus(&corpus_dir());
+    corpus.extend(qdriver::documents());
+    let mut cases = qdriver::edge_cases(&hosts, qdriver::Cmd::Compare);
+    cases.extend(qdriver::compare_cases(&live.cat, &hosts, 101, 300, &corpus));
+    run(
+        &live,
+        &cases,
+        "x86 hypervisor-cpu-compare",
+        "x86_64-compare.jsonl",
+    );
 }
 
 #[test]
@@ -99,6 +116,18 @@ fn hypervisor_cpu_baseline_equals_virsh() {
     let x86 = X86::new(&live.cat);
     let hosts = qdriver::hosts(&x86, &live.cache);
     let corpus_hosts = qdriver::corpus_hosts(&corpus_dir());
-    let cases = qdriver::baseline_cases(&live.cat, &hosts, 202, 150, &corpus_hosts);
-    run(&live, &cases, "x86 hypervisor-cpu-baseline", "x86_64-baseline.jsonl");
+    let mut cases = qdriver::edge_cases(&hosts, qdriver::Cmd::Baseline);
+    cases.extend(qdriver::baseline_cases(
+        &live.cat,
+        &hosts,
+        202,
+        150,
+        &corpus_hosts,
+    ));
+    run(
+        &live,
+        &cases,
+        "x86 hypervisor-cpu-baseline",
+        "x86_64-baseline.jsonl",
+    );
 }

@@ -1124,7 +1124,10 @@ mod tests {
 
     #[test]
     fn a_baseline_keeps_the_smallest_limit_only_when_every_cpu_has_one() {
-        assert_eq!(baseline_maxphysaddr(&[Some(48), Some(39), Some(46)]), Some(39));
+        assert_eq!(
+            baseline_maxphysaddr(&[Some(48), Some(39), Some(46)]),
+            Some(39)
+        );
         assert_eq!(baseline_maxphysaddr(&[Some(48), None]), None);
         assert_eq!(baseline_maxphysaddr(&[Some(48), Some(0)]), None);
         assert_eq!(baseline_maxphysaddr(&[]), None);

@@ -199,9 +199,9 @@ pub fn live_cache(emulator: &str) -> Option<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    entries.into_iter().find(|p| {
-        std::fs::read_to_string(p).is_ok_and(|t| t.contains(&needle))
-    })
+    entries
+        .into_iter()
+        .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(&needle)))
 }
 
 /// The two accelerators of an x86 cache, as [`QemuHost`]s on an x86_64 host.
@@ -286,7 +286,9 @@ pub fn ours(x86: &X86<'_>, host: &QemuHost, case: &Case) -> Outcome {
                 Outcome::new(
                     1,
                     "",
-                    &format!("{err}error: Failed to compare hypervisor CPU with {FILE}\nerror: {msg}"),
+                    &format!(
+                        "{err}error: Failed to compare hypervisor CPU with {FILE}\nerror: {msg}"
+                    ),
                 )
             };
             match x86.hypervisor_compare(host, &cpus[0]) {
@@ -350,7 +352,8 @@ pub fn agree(theirs: &Outcome, mine: &Outcome) -> bool {
     let parse_error = |o: &Outcome| {
         o.exit == 1
             && o.stdout.is_empty()
-            && (o.stderr.contains("error: XML error") || o.stderr.contains("unsupported configuration"))
+            && (o.stderr.contains("error: XML error")
+                || o.stderr.contains("unsupported configuration"))
     };
     parse_error(theirs) && parse_error(mine) && mine.stderr.contains("XML error")
 }
@@ -359,7 +362,9 @@ pub fn agree(theirs: &Outcome, mine: &Outcome) -> bool {
 // Inputs.
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('\'', "&apos;")
 }
 
 /// A CPU to be written as XML (so that policy-less features and host-type CPUs can be
@@ -392,7 +397,10 @@ impl GenCpu {
         }
         if let Some(m) = &self.model {
             match self.fallback {
-                Some(f) => s.push_str(&format!("  <model fallback='{f}'>{}</model>\n", xml_escape(m))),
+                Some(f) => s.push_str(&format!(
+                    "  <model fallback='{f}'>{}</model>\n",
+                    xml_escape(m)
+                )),
                 None => s.push_str(&format!("  <model>{}</model>\n", xml_escape(m))),
             }
         }
@@ -400,7 +408,9 @@ impl GenCpu {
             s.push_str(&format!("  <vendor>{}</vendor>\n", xml_escape(v)));
         }
         if let Some(n) = self.maxphysaddr {
-            s.push_str(&format!("  <maxphysaddr mode='passthrough' limit='{n}'/>\n"));
+            s.push_str(&format!(
+                "  <maxphysaddr mode='passthrough' limit='{n}'/>\n"
+            ));
         }
         for (name, policy) in &self.features {
             match policy {
@@ -464,7 +474,9 @@ impl Pools {
         match rng.below(100) {
             0..=39 if !self.host_model.is_empty() => rng.pick(&self.host_model).clone(),
             40..=69 if !blockers.is_empty() => rng.pick(blockers).to_string(),
-            70..=72 => rng.pick(&["no-such-feature", "osxsave", "cmt", "mbm_local"]).to_string(),
+            70..=72 => rng
+                .pick(&["no-such-feature", "osxsave", "cmt", "mbm_local"])
+                .to_string(),
             _ => rng.pick(&self.features).clone(),
         }
     }
@@ -474,6 +486,33 @@ fn push_feature(cpu: &mut GenCpu, name: String, policy: Option<&'static str>) {
     if !cpu.features.iter().any(|(n, _)| *n == name) {
         cpu.features.push((name, policy));
     }
+}
+
+/// The host-model of one accelerator as a custom CPU, sometimes with one change (a
+/// feature dropped or its policy flipped, or `match='strict'`).
+fn host_model_copy(rng: &mut Rng, hosts: &[(String, QemuHost)]) -> String {
+    let (_, host) = rng.pick(hosts);
+    let Some(model) = host.host_model() else {
+        return "<cpu mode='host-model'/>\n".to_string();
+    };
+    let mut cpu = model.clone();
+    match rng.below(5) {
+        0 if !cpu.features.is_empty() => {
+            let k = rng.below(cpu.features.len());
+            cpu.features.remove(k);
+        }
+        1 if !cpu.features.is_empty() => {
+            let k = rng.below(cpu.features.len());
+            let f = &mut cpu.features[k];
+            f.policy = Some(match f.policy {
+                Some(cpucompat_xml::Policy::Disable) => cpucompat_xml::Policy::Require,
+                _ => cpucompat_xml::Policy::Disable,
+            });
+        }
+        2 => cpu.match_ = Some(cpucompat_xml::Match::Strict),
+        _ => {}
+    }
+    cpucompat_xml::write_cpu(&cpu)
 }
 
 /// `n` generated compare inputs (each run under both virttypes, a quarter with `--error`),
@@ -537,7 +576,11 @@ pub fn compare_cases(
                 push_feature(&mut c, b.to_string(), Some("disable"));
             }
         }
-        let nf = if with_model || !custom { rng.below(5) } else { 0 };
+        let nf = if with_model || !custom {
+            rng.below(5)
+        } else {
+            0
+        };
         for _ in 0..nf {
             let name = pools.feature(&mut rng, &blockers);
             let policy = if host_type || rng.chance(5) {
@@ -548,6 +591,12 @@ pub fn compare_cases(
             push_feature(&mut c, name, policy);
         }
         inputs.push((format!("generated #{i}"), c.xml()));
+        if rng.chance(10) {
+            inputs.push((
+                format!("host-model copy #{i}"),
+                host_model_copy(&mut rng, hosts),
+            ));
+        }
     }
     inputs.extend(corpus.iter().cloned());
     let mut cases = Vec::new();
@@ -557,7 +606,11 @@ pub fn compare_cases(
             cases.push(Case {
                 cmd: Cmd::Compare,
                 virttype: virttype.clone(),
-                flags: if error { vec!["--error".into()] } else { vec![] },
+                flags: if error {
+                    vec!["--error".into()]
+                } else {
+                    vec![]
+                },
                 input: input.clone(),
                 label: label.clone(),
             });
@@ -595,7 +648,10 @@ pub fn baseline_cases(
     for i in 0..n {
         let size = 1 + rng.below(5);
         let shared = if rng.chance(15) {
-            Some(rng.pick(&["invtsc", "osxsave", "cmt", "sha512", "arch-capabilities"]).to_string())
+            Some(
+                rng.pick(&["invtsc", "osxsave", "cmt", "sha512", "arch-capabilities"])
+                    .to_string(),
+            )
         } else {
             None
         };
@@ -612,12 +668,15 @@ pub fn baseline_cases(
                 text.push_str(h);
                 continue;
             }
-            let mut c = GenCpu::default();
-            c.model = match rng.below(100) {
+            let model = match rng.below(100) {
                 0 => None,
                 1 => Some("NoSuchModel".to_string()),
                 2 => Some("max".to_string()),
                 _ => Some(rng.pick(family).clone()),
+            };
+            let mut c = GenCpu {
+                model,
+                ..GenCpu::default()
             };
             if rng.chance(8) {
                 c.arch = Some("x86_64".to_string());
@@ -655,7 +714,11 @@ pub fn baseline_cases(
                     push_feature(&mut c, name, policy);
                 }
                 if let Some(s) = &shared {
-                    let policy = if c.arch.is_some() { None } else { Some("require") };
+                    let policy = if c.arch.is_some() {
+                        None
+                    } else {
+                        Some("require")
+                    };
                     push_feature(&mut c, s.clone(), policy);
                 }
             }
@@ -702,6 +765,99 @@ pub fn corpus(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// Whole documents virsh takes as compare input: this host's domcapabilities (their
+/// host-model `<mode>`) and `virsh capabilities` (its host `<cpu>`), from
+/// `specs/qemu-driver`.
+pub fn documents() -> Vec<(String, String)> {
+    [
+        "x86_64-kvm.domcaps.xml",
+        "x86_64-qemu.domcaps.xml",
+        "x86_64-capabilities.xml",
+    ]
+    .iter()
+    .map(|f| {
+        let text = std::fs::read_to_string(specs_dir().join(f)).expect("specs document");
+        (format!("document {f}"), text)
+    })
+    .collect()
+}
+
+/// Hand-written compare inputs for the rules' edges (reference examples), each run under
+/// both virttypes with and without `--error`.
+pub const EDGE_COMPARE: &[&str] = &[
+    "<cpu><model>max</model></cpu>",
+    "<cpu><model>max</model><feature policy='require' name='sse2'/></cpu>",
+    "<cpu><model>base</model><feature policy='disable' name='sse2'/></cpu>",
+    "<cpu><model>host</model></cpu>",
+    "<cpu><arch>ia64</arch><model>Penryn</model></cpu>",
+    "<cpu match='strict'><model>qemu64</model></cpu>",
+    "<cpu><model>qemu64</model><vendor>Intel</vendor></cpu>",
+    "<cpu><model>Haswell-v1</model><feature policy='require' name='no-such-feature'/></cpu>",
+    "<cpu><model>Haswell</model><feature policy='require' name='no-such-feature'/></cpu>",
+    "<cpu><model>GraniteRapids</model></cpu>",
+    "<cpu><model>qemu64</model><feature policy='require' name='osxsave'/></cpu>",
+    "<cpu><model>Denverton</model></cpu>",
+    "<cpu><model>KnightsMill</model><feature policy='disable' name='avx512f'/></cpu>",
+    "<cpu><model>NoSuchModel</model></cpu>",
+    "<cpu mode='host-model'/>",
+    "<cpu mode='host-passthrough'><feature policy='forbid' name='sse2'/></cpu>",
+    "<cpu><model>EPYC-v1</model><feature policy='force' name='pni'/><feature policy='optional' name='svm'/></cpu>",
+    "<cpu><feature policy='require' name='sse2'/></cpu>",
+    "<cpu><model>qemu64</model><feature policy='require' name='sse2'/><feature policy='disable' name='sse2'/></cpu>",
+    "<cpu><model>qemu64</model></cpu>\n<cpu><model>Haswell</model></cpu>",
+];
+
+/// Hand-written baseline pools for the rules' edges, run plain, `--features` and
+/// `--migratable` under both virttypes.
+pub const EDGE_BASELINE: &[&str] = &[
+    "<cpu><model>Haswell</model><feature policy='require' name='invtsc'/></cpu>\n\
+     <cpu><model>Skylake-Client</model><feature policy='require' name='invtsc'/></cpu>",
+    "<cpu><model>max</model></cpu>",
+    "<cpu><model>GraniteRapids</model></cpu>",
+    "<cpu><model>Haswell</model></cpu>\n<cpu mode='host-model'/>",
+    "<cpu><model>Opteron_G1</model></cpu>\n<cpu><model>Penryn</model><vendor>Intel</vendor></cpu>",
+    "<cpu><model>Penryn</model><vendor>Intel</vendor></cpu>\n<cpu><model>Opteron_G1</model></cpu>",
+    "<cpu><model>Penryn</model><vendor>AMD</vendor></cpu>",
+    "<cpu><model>qemu64</model><feature policy='require' name='osxsave'/><feature policy='require' name='cmt'/></cpu>",
+    "<cpu><model>qemu64</model><feature policy='require' name='no-such-feature'/></cpu>",
+    "<cpu><model>Haswell</model><maxphysaddr mode='passthrough' limit='42'/></cpu>\n\
+     <cpu><model>Broadwell</model><maxphysaddr mode='passthrough' limit='39'/></cpu>",
+    "<cpu><model>Haswell</model><maxphysaddr mode='passthrough' limit='42'/></cpu>\n\
+     <cpu><model>Broadwell</model></cpu>",
+    "<cpu><arch>x86_64</arch><model>EPYC</model><vendor>AMD</vendor><feature name='invtsc'/></cpu>",
+    "<cpu><model>486</model></cpu>\n<cpu><model>EPYC-Rome</model></cpu>",
+];
+
+/// The edge cases as [`Case`]s for the virttypes of `hosts`.
+pub fn edge_cases(hosts: &[(String, QemuHost)], cmd: Cmd) -> Vec<Case> {
+    let (inputs, flag_sets): (&[&str], Vec<Vec<String>>) = match cmd {
+        Cmd::Compare => (EDGE_COMPARE, vec![vec![], vec!["--error".into()]]),
+        Cmd::Baseline => (
+            EDGE_BASELINE,
+            vec![
+                vec![],
+                vec!["--features".into()],
+                vec!["--migratable".into()],
+            ],
+        ),
+    };
+    let mut cases = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        for flags in &flag_sets {
+            for (virttype, _) in hosts {
+                cases.push(Case {
+                    cmd,
+                    virttype: virttype.clone(),
+                    flags: flags.clone(),
+                    input: format!("{input}\n"),
+                    label: format!("edge #{i}"),
+                });
+            }
+        }
+    }
+    cases
+}
+
 /// The first `<cpu>...</cpu>` of every `-host.xml` of the corpus, as text.
 pub fn corpus_hosts(dir: &Path) -> Vec<String> {
     corpus(dir)
@@ -719,8 +875,15 @@ pub fn corpus_hosts(dir: &Path) -> Vec<String> {
 pub fn coverage(x86: &X86<'_>, hosts: &[(String, QemuHost)], cases: &[Case]) -> String {
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for case in cases {
-        let host = &hosts.iter().find(|(v, _)| *v == case.virttype).expect("virttype").1;
-        let key = match (virsh_refuses(&case.input), cpucompat_xml::parse_cpus(&case.input)) {
+        let host = &hosts
+            .iter()
+            .find(|(v, _)| *v == case.virttype)
+            .expect("virttype")
+            .1;
+        let key = match (
+            virsh_refuses(&case.input),
+            cpucompat_xml::parse_cpus(&case.input),
+        ) {
             (Some(_), _) => "refused by virsh".to_string(),
             (None, Err(_)) => "XML error".to_string(),
             (None, Ok(cpus)) => match case.cmd {
@@ -752,58 +915,74 @@ fn cmd_name(c: Cmd) -> &'static str {
     }
 }
 
-/// Writes cases and virsh's outcomes as JSON lines.
+/// Writes cases and virsh's outcomes as JSON lines, one line per input:
+/// `{"cmd", "label", "input", "runs": [{"virttype", "flags", "exit", "stdout", "stderr"}]}`
+/// (consecutive cases of the same input share a line).
 pub fn write_jsonl(path: &Path, cases: &[Case], outcomes: &[Outcome]) {
-    let mut s = String::new();
+    let mut lines: Vec<Value> = Vec::new();
+    let mut last: Option<(Cmd, &str, &str)> = None;
     for (c, o) in cases.iter().zip(outcomes) {
-        let v = json!({
-            "cmd": cmd_name(c.cmd),
+        let run = json!({
             "virttype": c.virttype,
             "flags": c.flags,
-            "label": c.label,
-            "input": c.input,
             "exit": o.exit,
             "stdout": o.stdout,
             "stderr": o.stderr,
         });
-        s.push_str(&v.to_string());
-        s.push('\n');
+        let key = (c.cmd, c.label.as_str(), c.input.as_str());
+        match lines.last_mut() {
+            Some(line) if last == Some(key) => {
+                line["runs"].as_array_mut().expect("runs").push(run);
+            }
+            _ => lines.push(json!({
+                "cmd": cmd_name(c.cmd),
+                "label": c.label,
+                "input": c.input,
+                "runs": [run],
+            })),
+        }
+        last = Some(key);
     }
-    std::fs::write(path, s).expect("write recorded answers");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(path, text).expect("write recorded answers");
 }
 
-/// Reads recorded cases and outcomes.
+/// Reads recorded cases and outcomes (see [`write_jsonl`]).
 pub fn read_jsonl(path: &Path) -> Vec<(Case, Outcome)> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let v: Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1));
-            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1));
+        let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+        for run in v["runs"].as_array().into_iter().flatten() {
             let case = Case {
-                cmd: if s("cmd") == "compare" {
+                cmd: if s(&v, "cmd") == "compare" {
                     Cmd::Compare
                 } else {
                     Cmd::Baseline
                 },
-                virttype: s("virttype"),
-                flags: v["flags"]
+                virttype: s(run, "virttype"),
+                flags: run["flags"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|f| f.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
-                input: s("input"),
-                label: s("label"),
+                input: s(&v, "input"),
+                label: s(&v, "label"),
             };
             let outcome = Outcome {
-                exit: v["exit"].as_i64().unwrap_or(-1) as i32,
-                stdout: s("stdout"),
-                stderr: s("stderr"),
+                exit: run["exit"].as_i64().unwrap_or(-1) as i32,
+                stdout: s(run, "stdout"),
+                stderr: s(run, "stderr"),
             };
-            (case, outcome)
-        })
-        .collect()
+            out.push((case, outcome));
+        }
+    }
+    out
 }
 
 /// The repository's `specs/qemu-driver` directory.
