@@ -18,11 +18,17 @@ fn the_committed_files_read_completely() {
     assert_eq!(x86.arch, "x86_64");
     assert_eq!(x86.host_cpus.len(), 2);
     assert_eq!(x86.definitions.len(), 264);
-    assert!(x86.machines_for(Accel::Kvm).any(|m| m.alias.as_deref() == Some("pc")));
+    assert!(x86
+        .machines_for(Accel::Kvm)
+        .any(|m| m.alias.as_deref() == Some("pc")));
     let s390x = qemucaps::parse_qemu_caps(&spec("s390x-qemu-7.2.qemucaps.xml")).unwrap();
     assert_eq!(s390x.definitions_for(Accel::Tcg).count(), 78);
     assert!(s390x.host_cpus.is_empty());
-    for f in ["x86_64-kvm.domcaps.xml", "x86_64-qemu.domcaps.xml", "s390x-qemu.domcaps.xml"] {
+    for f in [
+        "x86_64-kvm.domcaps.xml",
+        "x86_64-qemu.domcaps.xml",
+        "s390x-qemu.domcaps.xml",
+    ] {
         let HypervisorDoc::DomainCaps(d) = qemucaps::parse_hypervisor(&spec(f)).unwrap() else {
             panic!("{f} is not domcapabilities");
         };

@@ -156,7 +156,11 @@ pub fn virsh_unavailable() -> Option<String> {
 pub fn virsh(cases: &[Case], threads: usize) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; cases.len()]);
-    let base = std::env::temp_dir().join(format!("cpucompat-qdriver-{}", std::process::id()));
+    // One directory per call: the tests of one binary run at the same time.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::SeqCst);
+    let base =
+        std::env::temp_dir().join(format!("cpucompat-qdriver-{}-{call}", std::process::id()));
     std::thread::scope(|s| {
         for w in 0..threads.max(1) {
             let dir = base.join(format!("w{w}"));
