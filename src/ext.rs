@@ -216,23 +216,6 @@ impl<'e> X86Ext<'e> {
         self.own(def)
     }
 
-    /// `hypervisor-cpu-compare` against a hypervisor's host-model CPU and model list
-    /// (QEMU's blockers decide for models without libvirt's compat flag).
-    ///
-    /// # Errors
-    /// CPUs of another engine; an unknown model.
-    pub fn compare_hypervisor(
-        &self,
-        host_model: &Cpu,
-        guest: &Cpu,
-        models: &HypervisorModels,
-    ) -> Result<crate::Comparison, Error> {
-        let (h, g) = (self.get(host_model)?, self.get(guest)?);
-        self.x86
-            .compare_hypervisor(h.def(), g.def(), models)
-            .map_err(|e| guest.locate(cpucompat_contract::Error::from(e).into()))
-    }
-
     /// A guest CPU of one model with every feature listed (model features `require`,
     /// removed ones `disable`, sorted by name): what `virsh cpu-baseline --features` prints
     /// for one CPU of the model.

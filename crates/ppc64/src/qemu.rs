@@ -591,8 +591,11 @@ impl QemuTable {
     /// first (QEMU prepends each to its list), then the classes in QMP order.
     pub fn cpu_definitions(&self) -> Vec<CpuDefinition> {
         let mut out = Vec::with_capacity(self.aliases.len() + self.models.len());
+        // QEMU lists an alias when `ppc_cpu_class_by_name(alias->model)` finds a class,
+        // and that lookup follows one more alias: `power5gs` → `power5+_v2.1` →
+        // `power5p_v2.1` is listed (QEMU 10.0 does), though `-cpu power5gs` is refused.
         for a in self.aliases.iter().rev() {
-            if let Some(m) = self.models.iter().find(|m| m.name == a.model) {
+            if let Some(m) = self.class_by_name(&a.model) {
                 out.push(CpuDefinition {
                     name: a.alias.clone(),
                     typename: m.typename(),

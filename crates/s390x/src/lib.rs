@@ -10,6 +10,8 @@
 //! * [`model`]: the algebra: named models and props, IBC, comparison, baseline, static and
 //!   full expansion, runnability against a `max`/host model.
 //! * [`libvirt`]: libvirt `<cpu>` definitions to QEMU models and back.
+//! * [`hypervisor`]: libvirt 11.3's QEMU driver (`hypervisor-cpu-baseline`,
+//!   `hypervisor-cpu-compare`) from a capabilities cache, with its output form and fold.
 //! * [`qmp`]: a QMP monitor answering `query-cpu-definitions`,
 //!   `query-cpu-model-expansion`, `-comparison` and `-baseline` byte for byte as QEMU
 //!   does ([`qdict`] holds QEMU's dictionary order).
@@ -23,6 +25,7 @@ mod embedded;
 pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
+pub mod hypervisor;
 pub mod libvirt;
 pub mod model;
 pub mod qmp;

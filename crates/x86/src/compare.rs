@@ -86,6 +86,13 @@ impl X86 {
                 }
             }
         }
+        self.compute(host, guest)
+    }
+
+    /// libvirt's `x86Compute` of a host with a named model and a definition taken as it
+    /// is written: the mode is not looked at (a host-model or host-passthrough guest is its
+    /// model, if any, plus its features). This is what the QEMU driver's compat check runs.
+    pub(crate) fn compute(&self, host: &CpuDef, guest: &CpuDef) -> Result<Comparison, X86Error> {
         let arch_ok = guest
             .arch
             .as_deref()

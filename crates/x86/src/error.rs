@@ -106,6 +106,55 @@ pub enum X86Error {
     /// `cpuid -r` text without a single leaf line.
     #[error("no CPUID leaves found in cpuid -r output")]
     NoCpuidLeaves,
+    /// A hypervisor description (capabilities cache, domcapabilities) for guests of
+    /// another architecture.
+    #[error("the hypervisor description is for {arch} guests, not x86")]
+    HypervisorArch {
+        /// The description's guest architecture.
+        arch: String,
+    },
+    /// `--virttype kvm` with a QEMU that has no KVM here (libvirt's words).
+    #[error("the accel '{virttype}' is not supported by '{emulator}' on this host")]
+    AccelNotSupported {
+        /// The virttype asked for.
+        virttype: String,
+        /// The emulator binary.
+        emulator: String,
+    },
+    /// A machine type the emulator does not have for that accelerator (libvirt's words).
+    #[error("the machine '{machine}' is not supported by emulator '{emulator}'")]
+    MachineNotSupported {
+        /// The machine type asked for.
+        machine: String,
+        /// The emulator binary.
+        emulator: String,
+    },
+    /// `hypervisor-cpu-compare` without a host-model CPU for the accelerator (a non-native
+    /// guest arch, no `<hostCPU>` in the cache, or a host-model that failed to decode).
+    #[error("QEMU '{emulator}' does not support reporting CPU model for virttype '{virttype}'")]
+    NoHostModel {
+        /// The emulator binary.
+        emulator: String,
+        /// The virttype (`kvm`, `qemu`).
+        virttype: String,
+    },
+    /// `hypervisor-cpu-baseline` with an empty CPU definition list for the accelerator.
+    #[error("QEMU '{emulator}' does not support any CPU models for virttype '{virttype}'")]
+    NoHypervisorModels {
+        /// The emulator binary.
+        emulator: String,
+        /// The virttype (`kvm`, `qemu`).
+        virttype: String,
+    },
+    /// `hypervisor-cpu-compare` of a model QEMU defines but the catalog lacks (`max`,
+    /// `base`, `host`): libvirt cannot tell which check applies.
+    #[error("unknown CPU model {name}")]
+    NotInCatalog {
+        /// The model.
+        name: String,
+        /// Where `<model>` stood, if it came from XML.
+        pos: Option<Pos>,
+    },
 }
 
 impl X86Error {
@@ -118,11 +167,49 @@ impl X86Error {
             | X86Error::NoModel { pos, .. }
             | X86Error::ModelVendorMismatch { pos, .. }
             | X86Error::ModelNotSupported { pos, .. }
+            | X86Error::NotInCatalog { pos, .. }
             | X86Error::Qmp { pos, .. } => *pos,
             X86Error::CpuidText { pos, .. } => Some(*pos),
             _ => None,
         };
         p.filter(|p| p.line != 0)
+    }
+}
+
+impl X86Error {
+    /// The error as libvirt 11.3's QEMU driver reports it (`virsh` prints it after
+    /// `error: `): its error class and its own capitalisation, for tools that must print
+    /// exactly what `virsh hypervisor-cpu-compare`/`-baseline` print. Errors libvirt has
+    /// no counterpart for (data and QMP input errors) keep cpucompat's text.
+    pub fn libvirt_text(&self) -> String {
+        let unsupported = "Operation not supported: ";
+        let invalid = "invalid argument: ";
+        let internal = "internal error: ";
+        let failed = "operation failed: ";
+        match self {
+            X86Error::UnknownModel { name, .. } => format!("{internal}Unknown CPU model {name}"),
+            X86Error::UnknownFeature { name, .. } => {
+                format!("{internal}Unknown CPU feature {name}")
+            }
+            X86Error::UnknownVendor { name, .. } => format!("{failed}Unknown CPU vendor {name}"),
+            X86Error::NoModel { .. }
+            | X86Error::AccelNotSupported { .. }
+            | X86Error::MachineNotSupported { .. }
+            | X86Error::NotInCatalog { .. } => format!("{invalid}{self}"),
+            X86Error::ModelVendorMismatch { .. }
+            | X86Error::VendorsDoNotMatch
+            | X86Error::Incompatible => format!("{failed}{self}"),
+            X86Error::NoSuitableModel => {
+                format!("{internal}Cannot find suitable CPU model for given data")
+            }
+            X86Error::NoHostModel { .. } | X86Error::NoHypervisorModels { .. } => {
+                format!("{unsupported}{self}")
+            }
+            X86Error::ModelNotSupported { name, .. } => format!(
+                "unsupported configuration: CPU model {name} is not supported by hypervisor"
+            ),
+            other => other.to_string(),
+        }
     }
 }
 

@@ -257,31 +257,46 @@ impl crate::X86 {
                     _ => {}
                 }
             }
-            let signature = crate::make_signature(family, model, stepping);
-            let mut data = self.encode(&features, None, Some(signature));
-            if let Some(regs) = vendor.as_deref().and_then(crate::data::vendor_regs) {
-                data.items.retain(|i| {
-                    !matches!(
-                        i,
-                        CpuDataItem::Cpuid {
-                            leaf: 0,
-                            subleaf: 0,
-                            ..
-                        }
-                    )
-                });
-                data.items.insert(
-                    0,
-                    CpuDataItem::Cpuid {
-                        leaf: 0,
-                        subleaf: 0,
-                        regs: [0, regs[0], regs[2], regs[1]],
-                    },
-                );
-            }
+            let data = self.expansion_data(&features, vendor.as_deref(), family, model, stepping);
             return Ok(data);
         }
         Err(X86Error::NoExpansion)
+    }
+
+    /// Raw data for an expansion's properties (libvirt's `virQEMUCapsInitCPUModelX86`):
+    /// the features, the `vendor` string (e.g. `GenuineIntel`) in leaf 0 and the
+    /// `family`/`model`/`stepping` signature in leaf 1.
+    pub(crate) fn expansion_data(
+        &self,
+        features: &cpucompat_lattice::FeatureSet,
+        vendor: Option<&str>,
+        family: u32,
+        model: u32,
+        stepping: u32,
+    ) -> CpuData {
+        let signature = crate::make_signature(family, model, stepping);
+        let mut data = self.encode(features, None, Some(signature));
+        if let Some(regs) = vendor.and_then(crate::data::vendor_regs) {
+            data.items.retain(|i| {
+                !matches!(
+                    i,
+                    CpuDataItem::Cpuid {
+                        leaf: 0,
+                        subleaf: 0,
+                        ..
+                    }
+                )
+            });
+            data.items.insert(
+                0,
+                CpuDataItem::Cpuid {
+                    leaf: 0,
+                    subleaf: 0,
+                    regs: [0, regs[0], regs[2], regs[1]],
+                },
+            );
+        }
+        data
     }
 }
 

@@ -21,6 +21,11 @@
 //!   guest decode is libvirt's host-model CPU);
 //! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
 //!   models without libvirt's compat flag);
+//! * libvirt 11.3's QEMU driver exactly, from a capabilities cache or domcapabilities
+//!   ([`QemuHost`], [`X86::qemu_host`]): [`X86::hypervisor_compare`]
+//!   (`hypervisor-cpu-compare`: usable shortcut, compat or unusable check) and
+//!   [`X86::hypervisor_baseline`] (`hypervisor-cpu-baseline`: QEMU's feature filter,
+//!   its whole model list as candidates, forced `fallback='forbid'`);
 //! * [`parse_cpuid_r`] (`cpuid -r` text) and [`probe_host`] (this machine's CPUID);
 //! * [`HostRecord`] (what libvirt and QEMU read about a host: CPUID, `/dev/kvm` via
 //!   [`KvmAnswers`], `/dev/cpu/0/msr`, `/proc/cpuinfo`; live or from a file),
@@ -54,7 +59,9 @@ mod data;
 mod decode;
 mod error;
 mod host_record;
+mod hvbaseline;
 mod hvcompare;
+mod hvhost;
 mod hypervisor;
 mod kvm;
 mod models;
@@ -73,11 +80,14 @@ pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
 pub use error::X86Error;
 pub use host_record::{CpuidRow, HostError, HostRecord};
+pub use hvbaseline::HypervisorBaselineOptions;
+pub use hvcompare::{CompareRoute, HypervisorComparison};
+pub use hvhost::{FeatureFilter, HostSource, QemuDefinition, QemuHost};
 pub use hypervisor::HypervisorModels;
 pub use kvm::{KvmAnswers, KvmCpuidEntry, KvmError};
 pub use models::ModelUsability;
 pub use probe::{probe_host, HostProbe, Source};
-pub use qemu_host::{PropValue, QemuDefinition, QemuKvmHost, QemuX86Table};
+pub use qemu_host::{PropValue, QemuDefinition as QemuTableDefinition, QemuKvmHost, QemuX86Table};
 
 pub use cpucompat_contract::{Comparison, Reason, Rule, Verdict};
 pub use cpucompat_lattice::Relation;

@@ -92,7 +92,7 @@ impl HostProbe {
     }
 }
 
-impl X86<'_> {
+impl X86 {
     /// The MSR indices this catalog's features live in, in catalog order, each once.
     pub fn msr_indices(&self) -> Vec<u32> {
         let mut out = Vec::new();
@@ -373,7 +373,7 @@ mod tests {
 
     #[test]
     fn msrs_come_from_the_device_first_then_from_kvm() {
-        let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+        let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone());
         let mut indices = x.msr_indices();
         indices.sort_unstable();
         assert_eq!(

@@ -846,7 +846,7 @@ fn pt_supported(kvm: &KvmAnswers) -> bool {
         && r1[1] & (PSB_BITMAP | CYCLE_BITMAP) == (PSB_BITMAP | CYCLE_BITMAP)
 }
 
-impl X86<'_> {
+impl X86 {
     /// The host-model CPU a KVM guest gets with QEMU 7.2, as libvirt 11.3 reports it in
     /// `virsh domcapabilities --virttype kvm` (module doc, §4): a guest `<cpu>` with
     /// `fallback='forbid'` and require/disable features.
@@ -997,7 +997,7 @@ mod tests {
     fn without_kvm_answers_there_is_no_host_model() {
         let mut rec = HostRecord::from_json(INTEL).unwrap();
         rec.kvm = Err("cannot open /dev/kvm: permission denied".into());
-        let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+        let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone());
         assert_eq!(
             x.kvm_host_model(&rec).unwrap_err().to_string(),
             "no kvm answers: cannot open /dev/kvm: permission denied"

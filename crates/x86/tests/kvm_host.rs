@@ -22,8 +22,8 @@ fn record(machine: &str) -> HostRecord {
     HostRecord::from_json(&file(machine, "host.json")).unwrap()
 }
 
-fn x86() -> X86<'static> {
-    X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3())
+fn x86() -> X86 {
+    X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone())
 }
 
 fn one_cpu(text: &str) -> CpuDef {

@@ -43,7 +43,7 @@ fn our_host_cpu_and_kvm_host_model_are_libvirts() {
         eprintln!("skipped: not an x86_64 machine");
         return;
     };
-    let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3());
+    let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone());
     let probe = x.host_probe_from(&rec);
     eprintln!(
         "sources read: {}",

@@ -834,64 +834,6 @@ fn qemu_expansion_decodes_to_libvirts_host_model() {
     assert_eq!(err.to_string(), "no query-cpu-model-expansion reply found");
 }
 
-#[test]
-fn hypervisor_compare_trusts_qemu_blockers_for_versioned_models() {
-    let x = x86();
-    let text = data("x86_64-cpuid-EPYC-7601-32-Core-ibpb.json");
-    let hv = HypervisorModels::from_qmp_json(&text).unwrap();
-    let host_model = x
-        .decode(
-            &x.qmp_expansion_data(&text).unwrap(),
-            CpuKind::Guest,
-            Some(&hv),
-        )
-        .unwrap();
-    // EPYC-IBPB has the compat flag: the classic compare decides (QEMU's host-model CPU
-    // disables svm and rdtscp).
-    let g = cpu("<cpu match='exact'><model>EPYC-IBPB</model></cpu>");
-    let c = x.compare_hypervisor(&host_model, &g, &hv).unwrap();
-    assert_eq!(c.verdict(), Verdict::Incompatible);
-    assert_eq!(
-        msgs(&c),
-        ["Host CPU does not provide required features: svm, rdtscp"]
-    );
-    // A usable model with only disabled features: superset without looking further.
-    let g =
-        cpu("<cpu match='exact'><model>qemu64</model><feature policy='disable' name='svm'/></cpu>");
-    assert_eq!(
-        x.compare_hypervisor(&host_model, &g, &hv)
-            .unwrap()
-            .verdict(),
-        Verdict::Superset
-    );
-    // A versioned model (no compat flag): QEMU's blockers must be disabled explicitly.
-    let text = data("x86_64-cpuid-Core-i7-8550U.json");
-    let hv = HypervisorModels::from_qmp_json(&text).unwrap();
-    let host_model = x
-        .decode(
-            &x.qmp_expansion_data(&text).unwrap(),
-            CpuKind::Guest,
-            Some(&hv),
-        )
-        .unwrap();
-    assert_eq!(hv.blockers("qemu64-v1").unwrap(), ["svm"]);
-    let g = cpu("<cpu match='exact'><model>qemu64-v1</model></cpu>");
-    let c = x.compare_hypervisor(&host_model, &g, &hv).unwrap();
-    assert_eq!(
-        msgs(&c),
-        ["Host CPU does not provide required features: svm"]
-    );
-    let g = cpu(
-        "<cpu match='exact'><model>qemu64-v1</model><feature policy='disable' name='svm'/></cpu>",
-    );
-    assert_eq!(
-        x.compare_hypervisor(&host_model, &g, &hv)
-            .unwrap()
-            .verdict(),
-        Verdict::Superset
-    );
-}
-
 /// The messages of a comparison's reasons.
 fn msgs(c: &cpucompat_x86::Comparison) -> Vec<String> {
     c.reasons()

@@ -14,7 +14,11 @@
 //! only one `<cpu>` element in memory at a time. Errors carry the 1-based line and column
 //! ([`XmlError::pos`]). Writing ([`write_cpu`], [`write_cpudata`]) follows libvirt's
 //! formatting byte for byte, and `parse(write(c))` equals [`CpuDef::normalized`].
+//!
+//! [`qemucaps`] reads what libvirt knows about a QEMU binary: its capabilities cache
+//! (`<qemuCaps>`) and `virsh domcapabilities`.
 pub mod model;
+pub mod qemucaps;
 
 mod cpu;
 mod cpudata;
