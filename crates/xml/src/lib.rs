@@ -22,8 +22,10 @@ mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod json;
+mod lex;
 mod scan;
-mod tree;
+mod sniff;
+mod text;
 mod write;
 
 pub use cpudata::write_cpudata;
@@ -32,7 +34,9 @@ pub use json::{cpu_to_json, cpudata_to_json};
 pub use model::*;
 pub use write::write_cpu;
 
-use scan::{ChunkKind, Scanner, Target};
+pub use sniff::{sniff, sniff_reader, Form, Sniffed};
+
+use scan::{Item, Scanner, Target};
 use std::io::BufRead;
 
 /// Resource limits on untrusted input.
@@ -60,7 +64,7 @@ impl Default for Limits {
 
 fn check_size(text: &str, limits: &Limits) -> Result<(), XmlError> {
     if text.len() > limits.max_bytes {
-        let pos = scan::Tracker::start().at(text.as_bytes(), limits.max_bytes);
+        let pos = text::Tracker::start().at(text.as_bytes(), limits.max_bytes);
         return Err(XmlError::new(
             pos,
             ErrorKind::TooLarge {
@@ -97,14 +101,10 @@ pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlErr
     check_size(text, limits)?;
     let mut sc = Scanner::new(text.as_bytes(), *limits, true, Target::CpuData);
     let mut out = None;
-    while let Some(chunk) = sc.next_chunk() {
-        let chunk = chunk?;
-        out = Some(tree::with_tree(
-            &chunk.text,
-            chunk.pos,
-            limits,
-            cpudata::read_cpudata,
-        )?);
+    while let Some(item) = sc.next_item() {
+        if let Item::Data(d) = item? {
+            out = Some(d);
+        }
     }
     match out {
         Some(d) => Ok(d),
@@ -123,7 +123,6 @@ pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlErr
 /// error the iterator ends.
 pub struct CpuReader<R: BufRead> {
     scanner: Scanner<R>,
-    limits: Limits,
     failed: bool,
 }
 
@@ -141,7 +140,6 @@ impl<R: BufRead> CpuReader<R> {
     fn scoped(src: R, limits: Limits, whole: bool) -> CpuReader<R> {
         CpuReader {
             scanner: Scanner::new(src, limits, whole, Target::Cpus),
-            limits,
             failed: false,
         }
     }
@@ -159,12 +157,13 @@ impl<R: BufRead> Iterator for CpuReader<R> {
         if self.failed {
             return None;
         }
-        let r = self.scanner.next_chunk()?.and_then(|chunk| {
-            let attributes = chunk.kind == ChunkKind::Cpu;
-            tree::with_tree(&chunk.text, chunk.pos, &self.limits, |n, loc| {
-                cpu::read_cpu(n, loc, attributes)
-            })
-        });
+        let r = loop {
+            match self.scanner.next_item()? {
+                Ok(Item::Cpu(c)) => break Ok(c),
+                Ok(Item::Data(_)) => continue,
+                Err(e) => break Err(e),
+            }
+        };
         self.failed = r.is_err();
         Some(r)
     }
