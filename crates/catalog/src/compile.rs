@@ -39,8 +39,8 @@ use std::collections::{HashMap, HashSet};
 /// looked up at least once.
 type NameIndex<T> = HashMap<String, T, std::hash::BuildHasherDefault<NameHasher>>;
 
-/// FxHash (the Firefox/rustc hash): per 8-byte word `h = (rotl(h, 5) ^ w) · K`. A catalog
-/// name of up to 16 bytes hashes in two or three multiplications.
+/// FxHash (the Firefox/rustc hash): per 8-byte word `h = (rotl(h, 5) ^ w) · K`, finished
+/// by a rotation. A catalog name of up to 16 bytes hashes in two or three multiplications.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct NameHasher(u64);
 
@@ -68,7 +68,10 @@ impl std::hash::Hasher for NameHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The product's high bits depend on every input bit, its low bits only on the low
+        // input bytes; the table takes its bucket from the low bits, so bring the high
+        // ones down (as rustc-hash 2 does).
+        self.0.rotate_left(26)
     }
 }
 

@@ -46,7 +46,7 @@ use crate::text::{attr_value, pos_after, push_cdata, push_text};
 #[derive(Clone, Copy)]
 pub(crate) struct Tag<'a> {
     /// The element name as written (with its prefix, if any).
-    pub(crate) name: &'a str,
+    pub(crate) name: &'a [u8],
     /// The whole tag.
     pub(crate) bytes: &'a [u8],
     pub(crate) attrs: &'a [Attr],
@@ -65,7 +65,54 @@ impl<'a> Tag<'a> {
 
     /// The decoded value of attribute `name`.
     pub(crate) fn attr(&self, name: &str) -> Option<std::borrow::Cow<'a, str>> {
-        self.raw(name).map(|(v, _)| attr_value(v))
+        let a = self
+            .attrs
+            .iter()
+            .find(|a| a.name(self.bytes) == name.as_bytes())?;
+        let raw = a.value(self.bytes);
+        if a.plain {
+            if let Ok(s) = std::str::from_utf8(raw) {
+                return Some(std::borrow::Cow::Borrowed(s));
+            }
+        }
+        Some(attr_value(raw))
+    }
+
+    /// The decoded value of attribute `name` as a new string (one allocation when the
+    /// value needs no decoding).
+    pub(crate) fn attr_string(&self, name: &str) -> Option<String> {
+        let a = self
+            .attrs
+            .iter()
+            .find(|a| a.name(self.bytes) == name.as_bytes())?;
+        let raw = a.value(self.bytes);
+        if a.plain {
+            if let Ok(s) = String::from_utf8(raw.to_vec()) {
+                return Some(s);
+            }
+        }
+        Some(attr_value(raw).into_owned())
+    }
+
+    /// The value of attribute `name` looked up in `table`, comparing bytes when the value
+    /// needs no decoding.
+    fn attr_enum_fast<T: Copy>(
+        &self,
+        elem: &str,
+        name: &str,
+        table: &[(&str, T)],
+    ) -> Option<Result<T, XmlError>> {
+        let a = self
+            .attrs
+            .iter()
+            .find(|a| a.name(self.bytes) == name.as_bytes())?;
+        if a.plain {
+            let raw = a.value(self.bytes);
+            if let Some((_, t)) = table.iter().find(|(k, _)| k.as_bytes() == raw) {
+                return Some(Ok(*t));
+            }
+        }
+        attr_enum(self, elem, name, table)
     }
 
     /// Where attribute `name` starts (the tag's position if absent).
@@ -76,9 +123,18 @@ impl<'a> Tag<'a> {
         }
     }
 
+    /// The element name as text.
+    pub(crate) fn name_str(&self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.name)
+    }
+
     /// The local name (after the prefix).
-    pub(crate) fn local(&self) -> &'a str {
-        self.name.rsplit(':').next().unwrap_or(self.name)
+    pub(crate) fn local(&self) -> std::borrow::Cow<'a, str> {
+        let local = match self.name.iter().rposition(|&b| b == b':') {
+            Some(i) => &self.name[i + 1..],
+            None => self.name,
+        };
+        String::from_utf8_lossy(local)
     }
 }
 
@@ -110,18 +166,20 @@ pub(crate) fn attr_num<T: std::str::FromStr>(
     name: &str,
     required: bool,
 ) -> Result<Option<T>, XmlError> {
-    let elem = tag.local();
     match tag.attr(name) {
         None if required => Err(XmlError::invalid(
             tag.pos,
-            format!("<{elem}> is missing the '{name}' attribute"),
+            format!("<{}> is missing the '{name}' attribute", tag.local()),
         )),
         None => Ok(None),
         Some(v) => match v.parse::<T>() {
             Ok(x) if v.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(x)),
             _ => Err(XmlError::invalid(
                 tag.attr_pos(name),
-                format!("invalid {name}='{v}' on <{elem}>: expected an unsigned decimal number"),
+                format!(
+                    "invalid {name}='{v}' on <{}>: expected an unsigned decimal number",
+                    tag.local()
+                ),
             )),
         },
     }
@@ -245,7 +303,8 @@ impl NameSet {
 
     fn probe(slots: &[u32], feats: &[Feature], name: &str) -> (usize, Option<usize>) {
         let mask = slots.len() - 1;
-        let mut i = (fx(name.as_bytes()) >> 7) as usize & mask;
+        // the high bits of the product depend on every byte of the name
+        let mut i = fx(name.as_bytes()).rotate_left(26) as usize & mask;
         loop {
             match slots[i] {
                 0 => return (i, None),
@@ -365,19 +424,26 @@ impl CpuBuilder {
         if level != 1 || foreign {
             return;
         }
-        let name = tag.name;
-        let taken = match name {
-            "feature" => {
+        let name = match tag.name {
+            b"feature" => {
                 self.feature(tag);
                 return;
             }
+            b"arch" => "arch",
+            b"model" => "model",
+            b"vendor" => "vendor",
+            b"signature" => "signature",
+            b"microcode" => "microcode",
+            b"topology" => "topology",
+            _ => return,
+        };
+        let taken = match name {
             "arch" => self.arch.is_some(),
             "model" => self.model.is_some(),
             "vendor" => self.vendor.is_some(),
             "signature" => self.signature.is_some(),
             "microcode" => self.microcode.is_some(),
-            "topology" => self.topology.is_some(),
-            _ => return,
+            _ => self.topology.is_some(),
         };
         if taken {
             if self.twice.is_none() {
@@ -465,8 +531,8 @@ impl CpuBuilder {
             self.features.push(Feature::new("", None));
             return;
         }
-        let name = match tag.attr("name") {
-            Some(s) if !s.is_empty() => s.into_owned(),
+        let name = match tag.attr_string("name") {
+            Some(s) if !s.is_empty() => s,
             _ => {
                 self.fault = Some((
                     index,
@@ -477,7 +543,7 @@ impl CpuBuilder {
                 return;
             }
         };
-        let policy = match attr_enum(tag, "feature", "policy", POLICIES) {
+        let policy = match tag.attr_enum_fast("feature", "policy", POLICIES) {
             None => None,
             Some(Ok(p)) => Some(p),
             Some(Err(e)) => {
@@ -538,7 +604,11 @@ impl CpuBuilder {
                 (Mode::Custom, None, None)
             }
             CpuKind::Guest => (
-                self.mode.take().map(|a| a.value).transpose()?.unwrap_or_default(),
+                self.mode
+                    .take()
+                    .map(|a| a.value)
+                    .transpose()?
+                    .unwrap_or_default(),
                 self.match_.take().map(|a| a.value).transpose()?,
                 self.check.take().map(|a| a.value).transpose()?,
             ),

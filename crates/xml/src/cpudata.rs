@@ -23,11 +23,10 @@ use crate::text::{push_cdata, push_text};
 use std::fmt::Write;
 
 fn hex(tag: &Tag, name: &str) -> Result<u32, XmlError> {
-    let elem = tag.local();
     let Some(v) = tag.attr(name) else {
         return Err(XmlError::invalid(
             tag.pos,
-            format!("<{elem}> is missing the '{name}' attribute"),
+            format!("<{}> is missing the '{name}' attribute", tag.local()),
         ));
     };
     let digits = v
@@ -38,13 +37,16 @@ fn hex(tag: &Tag, name: &str) -> Result<u32, XmlError> {
         Ok(x) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(x),
         _ => Err(XmlError::invalid(
             tag.attr_pos(name),
-            format!("invalid {name}='{v}' on <{elem}>: expected a 32-bit hexadecimal number"),
+            format!(
+                "invalid {name}='{v}' on <{}>: expected a 32-bit hexadecimal number",
+                tag.local()
+            ),
         )),
     }
 }
 
 fn item(tag: &Tag) -> Result<CpuDataItem, XmlError> {
-    Ok(match tag.local() {
+    Ok(match &*tag.local() {
         "cpuid" => CpuDataItem::Cpuid {
             leaf: hex(tag, "eax_in")?,
             subleaf: hex(tag, "ecx_in")?,
@@ -125,12 +127,12 @@ impl DataBuilder {
         }
     }
 
-    /// Character data with `level` elements open; `pos` is where the token starts.
-    pub(crate) fn text(&mut self, level: usize, raw: &[u8], cdata: bool, pos: Pos) {
+    /// Character data with `level` elements open; `pos` gives where the token starts.
+    pub(crate) fn text(&mut self, level: usize, raw: &[u8], cdata: bool, pos: impl Fn() -> Pos) {
         if level != 1 {
             return;
         }
-        let run = self.run.get_or_insert((pos, false));
+        let run = self.run.get_or_insert_with(|| (pos(), false));
         if run.1 {
             return;
         }

@@ -24,7 +24,7 @@
 //! the limit and report [`LexError::Overflow`].
 use crate::error::{ErrorKind, XmlError};
 use crate::model::Pos;
-use crate::text::{is_name_char, is_name_start, is_space, name_end, Tracker};
+use crate::text::{is_name_char, is_name_start, Tracker};
 use crate::Limits;
 use std::io::BufRead;
 
@@ -33,6 +33,9 @@ use std::io::BufRead;
 pub(crate) struct Attr {
     pub(crate) name: (u32, u32),
     pub(crate) value: (u32, u32),
+    /// The value has no reference, tab, newline or carriage return: it is its own
+    /// decoded form.
+    pub(crate) plain: bool,
 }
 
 impl Attr {
@@ -62,16 +65,27 @@ pub(crate) enum Tok {
     End { name_end: usize },
 }
 
+/// What a token holds that needs a closer look (bit flags of [`Lexed::flags`]).
+pub(crate) mod flag {
+    /// Text: a `]` (maybe `]]>`).
+    pub(crate) const BRACKET: u8 = 1;
+    /// Start tag: a name with `:` or a non-ASCII byte, or an `xmlns` attribute.
+    pub(crate) const NAMES: u8 = 2;
+    /// Any token: a control character or a non-ASCII byte (maybe a character XML
+    /// forbids, and columns are not bytes).
+    pub(crate) const SUSPECT: u8 = 4;
+    /// Any token: may hold a newline (the lexer's own bookkeeping).
+    pub(crate) const NEWLINE: u8 = 8;
+}
+
 /// A token and where it is: `buf[start..start + len]` of the lexer's window.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Lexed {
     pub(crate) tok: Tok,
     pub(crate) start: usize,
     pub(crate) len: usize,
-    /// Where the token starts (for text with solid content: where that content starts).
-    pub(crate) pos: Pos,
-    /// Where the token starts.
-    pub(crate) start_pos: Pos,
+    /// [`flag`] bits.
+    pub(crate) flags: u8,
 }
 
 /// Why the lexer stopped.
@@ -87,6 +101,91 @@ impl From<XmlError> for LexError {
     fn from(e: XmlError) -> LexError {
         LexError::Xml(e)
     }
+}
+
+/// Byte classes for the hot loops (one table lookup per byte).
+const NAME: u8 = 1;
+const SPACE: u8 = 2;
+/// `<` or `&`: must be looked at in an attribute value.
+const VALUE_STOP: u8 = 4;
+/// `:` or a non-ASCII byte in a name.
+const NAME_SPECIAL: u8 = 8;
+/// Tab, newline, carriage return: decoded in attribute values.
+const VALUE_WS: u8 = 16;
+/// `&` or `]` in text.
+const TEXT_MARK: u8 = 32;
+/// `\n`.
+const NL: u8 = 64;
+/// A control character other than tab, newline and carriage return, or a non-ASCII byte.
+const ODD: u8 = 128;
+
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut k = 0;
+        if c.is_ascii_alphanumeric()
+            || c == b'_'
+            || c == b':'
+            || c == b'-'
+            || c == b'.'
+            || c >= 0x80
+        {
+            k |= NAME;
+        }
+        if c == b':' || c >= 0x80 {
+            k |= NAME_SPECIAL;
+        }
+        if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
+            k |= SPACE;
+        }
+        if c == b'\t' || c == b'\r' || c == b'\n' {
+            k |= VALUE_WS;
+        }
+        if c == b'<' || c == b'&' {
+            k |= VALUE_STOP;
+        }
+        if c == b'&' || c == b']' {
+            k |= TEXT_MARK;
+        }
+        if c == b'\n' {
+            k |= NL;
+        }
+        if (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r') || c >= 0x80 {
+            k |= ODD;
+        }
+        t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+/// Reads a name at `s[i..]`; returns its end and the union of its bytes' classes.
+#[inline]
+fn name_at(s: &[u8], i: usize) -> (usize, u8) {
+    let mut classes = 0;
+    match s.get(i) {
+        Some(&b) if is_name_start(b) => {}
+        _ => return (i, 0),
+    }
+    let n = s[i..]
+        .iter()
+        .position(|&b| {
+            let c = CLASS[b as usize];
+            if c & NAME == 0 {
+                return true;
+            }
+            classes |= c;
+            false
+        })
+        .unwrap_or(s.len() - i);
+    (i + n, classes)
+}
+
+#[inline]
+fn space(b: u8) -> bool {
+    CLASS[b as usize] & SPACE != 0
 }
 
 /// A scan failure at a byte offset from the token start.
@@ -163,9 +262,19 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(&hay[from..], needle).map(|p| p + from)
 }
 
+/// A cut token: what it is, its length, its [`flag`] bits.
+type Cut = Option<(Tok, usize, u8)>;
+
 /// Cuts one token at the start of `s`. `Ok(None)`: more bytes are needed.
-fn token(s: &[u8], eof: bool, attrs: &mut Vec<Attr>) -> Result<Option<(Tok, usize)>, ScanErr> {
-    let more = |msg: &str| -> Result<Option<(Tok, usize)>, ScanErr> {
+/// `counted`: for short text, its newlines and the offset of the last one.
+fn token(
+    s: &[u8],
+    eof: bool,
+    attrs: &mut Vec<Attr>,
+    counted: &mut Option<(u32, usize)>,
+) -> Result<Cut, ScanErr> {
+    *counted = None;
+    let more = |msg: &str| -> Result<Cut, ScanErr> {
         if eof {
             Err(syn(0, msg))
         } else {
@@ -176,15 +285,55 @@ fn token(s: &[u8], eof: bool, attrs: &mut Vec<Attr>) -> Result<Option<(Tok, usiz
         return more("unexpected end of input");
     };
     if first != b'<' {
-        let end = match memchr::memchr(b'<', s) {
+        // Short text (the indentation between tags) by hand, long text by memchr.
+        let mut marks = 0;
+        let mut solid = None;
+        let mut end = None;
+        let mut lines = 0u32;
+        let mut last_nl = 0;
+        for (i, &b) in s.iter().enumerate().take(64) {
+            if b == b'<' {
+                end = Some(i);
+                break;
+            }
+            let c = CLASS[b as usize];
+            marks |= c;
+            if c & NL != 0 {
+                lines += 1;
+                last_nl = i;
+            }
+            if solid.is_none() && c & SPACE == 0 {
+                solid = Some(i);
+            }
+        }
+        let end = match end {
             Some(e) => e,
-            None if eof => s.len(),
-            None => return Ok(None),
+            None => {
+                let e = match memchr::memchr(b'<', s) {
+                    Some(e) => e,
+                    None if eof => s.len(),
+                    None => return Ok(None),
+                };
+                let text = &s[..e];
+                marks = TEXT_MARK | NL | ODD;
+                solid = text.iter().position(|&b| !space(b));
+                e
+            }
         };
         let text = &s[..end];
-        check_refs(text, 0)?;
-        let solid = text.iter().position(|&b| !is_space(b));
-        return Ok(Some((Tok::Text { solid }, end)));
+        let mut flags = if marks & NL != 0 { flag::NEWLINE } else { 0 };
+        if marks & ODD != 0 {
+            flags |= flag::SUSPECT;
+        }
+        // short text: the loop counted its lines, the tracker need not
+        *counted = (marks & TEXT_MARK == 0 && lines > 0).then_some((lines, last_nl));
+        if marks & TEXT_MARK != 0 {
+            check_refs(text, 0)?;
+            if memchr::memchr(b']', text).is_some() {
+                flags |= flag::BRACKET;
+            }
+        }
+        return Ok(Some((Tok::Text { solid }, end, flags)));
     }
     if s.len() < 2 {
         return more("unexpected end of input after '<'");
@@ -196,13 +345,13 @@ fn token(s: &[u8], eof: bool, attrs: &mut Vec<Attr>) -> Result<Option<(Tok, usiz
             }
             if s.starts_with(b"<!--") {
                 return match find(s, 4, b"-->") {
-                    Some(e) => Ok(Some((Tok::Comment, e + 3))),
+                    Some(e) => Ok(Some((Tok::Comment, e + 3, flag::NEWLINE | flag::SUSPECT))),
                     None => more("unexpected end of input inside a comment"),
                 };
             }
             if s.starts_with(b"<![CDATA[") {
                 return match find(s, 9, b"]]>") {
-                    Some(e) => Ok(Some((Tok::CData, e + 3))),
+                    Some(e) => Ok(Some((Tok::CData, e + 3, flag::NEWLINE | flag::SUSPECT))),
                     None => more("unexpected end of input inside a CDATA section"),
                 };
             }
@@ -220,33 +369,33 @@ fn token(s: &[u8], eof: bool, attrs: &mut Vec<Attr>) -> Result<Option<(Tok, usiz
             Err(syn(0, "malformed markup after '<!'"))
         }
         b'?' => match find(s, 2, b"?>") {
-            Some(e) => Ok(Some((Tok::Pi, e + 2))),
+            Some(e) => Ok(Some((Tok::Pi, e + 2, flag::NEWLINE | flag::SUSPECT))),
             None => more("unexpected end of input inside a processing instruction"),
         },
         b'/' => {
             let Some(e) = memchr::memchr(b'>', s) else {
                 return more("unexpected end of input inside an end tag");
             };
-            let ne = name_end(s, 2);
+            let (ne, classes) = name_at(s, 2);
             if ne == 2 {
                 return Err(syn(2, "expected an element name after '</'"));
             }
-            if !s[ne..e].iter().all(|&b| is_space(b)) {
+            if !s[ne..e].iter().all(|&b| space(b)) {
                 return Err(syn(ne, "expected '>' to close the end tag"));
             }
-            Ok(Some((Tok::End { name_end: ne }, e + 1)))
+            let mut flags = if classes & ODD != 0 { flag::SUSPECT } else { 0 };
+            if e > ne {
+                flags |= flag::NEWLINE;
+            }
+            Ok(Some((Tok::End { name_end: ne }, e + 1, flags)))
         }
         _ => start_tag(s, eof, attrs),
     }
 }
 
-fn start_tag(
-    s: &[u8],
-    eof: bool,
-    attrs: &mut Vec<Attr>,
-) -> Result<Option<(Tok, usize)>, ScanErr> {
+fn start_tag(s: &[u8], eof: bool, attrs: &mut Vec<Attr>) -> Result<Cut, ScanErr> {
     attrs.clear();
-    let ne = name_end(s, 1);
+    let (ne, mut classes) = name_at(s, 1);
     if ne == 1 {
         return Err(syn(1, "expected an element name after '<'"));
     }
@@ -264,24 +413,39 @@ fn start_tag(
         }
     };
     let mut i = ne;
+    let mut lines = 0;
     loop {
         let ws = i;
-        while i < s.len() && is_space(s[i]) {
+        while i < s.len() && space(s[i]) {
+            lines |= CLASS[s[i] as usize];
             i += 1;
         }
         if i >= s.len() {
             return need_more(eof);
         }
-        match s[i] {
-            b'>' => {
-                return Ok(Some((
-                    Tok::Start {
-                        name_end: ne,
-                        empty: false,
-                    },
-                    i + 1,
-                )))
+        let done = |empty: bool, len: usize| {
+            let mut flags = if classes & NAME_SPECIAL != 0 {
+                flag::NAMES
+            } else {
+                0
+            };
+            if lines & NL != 0 {
+                flags |= flag::NEWLINE;
             }
+            if classes & ODD != 0 {
+                flags |= flag::SUSPECT;
+            }
+            Ok(Some((
+                Tok::Start {
+                    name_end: ne,
+                    empty,
+                },
+                len,
+                flags,
+            )))
+        };
+        match s[i] {
+            b'>' => return done(false, i + 1),
             b'/' => {
                 if i + 1 >= s.len() {
                     return need_more(eof);
@@ -289,27 +453,26 @@ fn start_tag(
                 if s[i + 1] != b'>' {
                     return Err(syn(i, "expected '/>' or '>'"));
                 }
-                return Ok(Some((
-                    Tok::Start {
-                        name_end: ne,
-                        empty: true,
-                    },
-                    i + 2,
-                )));
+                return done(true, i + 2);
             }
             _ => {}
         }
         if i == ws {
             return Err(syn(i, "expected whitespace, '>' or '/>'"));
         }
-        let an = name_end(s, i);
+        let (an, c) = name_at(s, i);
         if an == i {
             return Err(syn(i, "expected an attribute name, '>' or '/>'"));
         }
         let aname = &s[i..an];
+        classes |= c;
+        if aname == b"xmlns" {
+            classes |= NAME_SPECIAL;
+        }
         let at_name = i;
         i = an;
-        while i < s.len() && is_space(s[i]) {
+        while i < s.len() && space(s[i]) {
+            lines |= CLASS[s[i] as usize];
             i += 1;
         }
         if i >= s.len() {
@@ -323,7 +486,8 @@ fn start_tag(
             ));
         }
         i += 1;
-        while i < s.len() && is_space(s[i]) {
+        while i < s.len() && space(s[i]) {
+            lines |= CLASS[s[i] as usize];
             i += 1;
         }
         if i >= s.len() {
@@ -336,20 +500,27 @@ fn start_tag(
                 format!("expected a quoted value for attribute '{}'", shown()),
             ));
         }
-        let Some(close) = memchr::memchr(q, &s[i + 1..]).map(|p| p + i + 1) else {
-            return need_more(eof);
-        };
-        let val = &s[i + 1..close];
-        if let Some(lt) = memchr::memchr(b'<', val) {
-            return Err(syn(
-                i + 1 + lt,
-                format!(
-                    "'<' is not allowed in the value of attribute '{}'",
-                    shown()
-                ),
-            ));
+        let mut close = i + 1;
+        let mut marks = 0;
+        while close < s.len() && s[close] != q {
+            marks |= CLASS[s[close] as usize];
+            close += 1;
         }
-        check_refs(val, i + 1)?;
+        if close >= s.len() {
+            return need_more(eof);
+        }
+        lines |= marks;
+        classes |= marks & ODD;
+        let val = &s[i + 1..close];
+        if marks & VALUE_STOP != 0 {
+            if let Some(lt) = memchr::memchr(b'<', val) {
+                return Err(syn(
+                    i + 1 + lt,
+                    format!("'<' is not allowed in the value of attribute '{}'", shown()),
+                ));
+            }
+            check_refs(val, i + 1)?;
+        }
         if attrs.iter().any(|a| a.name(s) == aname) {
             return Err(syn(
                 at_name,
@@ -361,6 +532,7 @@ fn start_tag(
         attrs.push(Attr {
             name: (r(at_name), r(an)),
             value: (r(i + 1), r(close)),
+            plain: marks & (VALUE_STOP | VALUE_WS) == 0,
         });
         i = close + 1;
     }
@@ -379,7 +551,15 @@ pub(crate) struct Lexer<R> {
     /// Absolute offset of `buf[0]` in the input.
     base: u64,
     at: usize,
+    /// The position of `buf[tracked]`: the start of the last token cut.
     tracker: Tracker,
+    tracked: usize,
+    /// The last token cut: its length and whether its columns are its bytes (no newline,
+    /// ASCII), for advancing `tracker` past it in O(1).
+    last: (usize, bool),
+    /// For the last token, if ASCII text whose newlines the cutter counted: how many, and
+    /// the offset of the last one.
+    counted: Option<(u32, usize)>,
     eof: bool,
     /// `buf[..validated]` is UTF-8 (or holds `bad`).
     validated: usize,
@@ -402,6 +582,9 @@ impl<R: BufRead> Lexer<R> {
             base: 0,
             at: 0,
             tracker: Tracker::start(),
+            tracked: 0,
+            last: (0, true),
+            counted: None,
             eof: false,
             validated: 0,
             bad: None,
@@ -435,9 +618,37 @@ impl<R: BufRead> Lexer<R> {
         self.pin.set(None);
     }
 
+    /// The position of window offset `i`, at or after the start of the last token cut.
+    pub(crate) fn pos_at(&self, i: usize) -> Pos {
+        let mut t = self.tracker;
+        if i > self.tracked {
+            let end = i.min(self.buf.len());
+            t.advance(&self.buf[self.tracked..end]);
+        }
+        t.pos()
+    }
+
+    /// Moves the tracker past the last token cut.
+    fn commit(&mut self) {
+        let (len, simple) = self.last;
+        if len == 0 {
+            return;
+        }
+        if simple {
+            self.tracker.columns(len);
+        } else if let Some((lines, last_nl)) = self.counted {
+            self.tracker.lines(lines, len - last_nl);
+        } else {
+            self.tracker
+                .advance(&self.buf[self.tracked..self.tracked + len]);
+        }
+        self.tracked += len;
+        self.last = (0, true);
+    }
+
     /// The position of the next byte.
     pub(crate) fn pos(&self) -> Pos {
-        self.tracker.pos()
+        self.pos_at(self.at)
     }
 
     /// Validates the bytes read since the last call.
@@ -470,6 +681,7 @@ impl<R: BufRead> Lexer<R> {
             self.buf.drain(..keep);
             self.base += keep as u64;
             self.at -= keep;
+            self.tracked -= keep;
             self.validated -= keep;
             self.bad = self.bad.map(|b| b - keep);
         }
@@ -488,10 +700,11 @@ impl<R: BufRead> Lexer<R> {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    let pos = self.pos();
                     return Err(LexError::Xml(XmlError::new(
-                        self.tracker.pos(),
+                        pos,
                         ErrorKind::Io(e.to_string()),
-                    )))
+                    )));
                 }
             };
             if chunk.is_empty() {
@@ -517,6 +730,7 @@ impl<R: BufRead> Lexer<R> {
 
     /// The next token, or `None` at the end of the input.
     pub(crate) fn next(&mut self) -> Result<Option<Lexed>, LexError> {
+        self.commit();
         loop {
             if self.at >= self.buf.len() {
                 if self.eof {
@@ -534,41 +748,41 @@ impl<R: BufRead> Lexer<R> {
                 self.bom_checked = true;
                 if self.buf.starts_with(b"\xEF\xBB\xBF") {
                     self.at = 3;
+                    self.tracked = 3;
                 }
                 continue;
             }
             let s = &self.buf[self.at..];
-            let (tok, len) = match token(s, self.eof, &mut self.attrs) {
+            let (tok, len, flags) = match token(s, self.eof, &mut self.attrs, &mut self.counted) {
                 Ok(Some(t)) => t,
                 Ok(None) => {
                     self.fill()?;
                     continue;
                 }
                 Err((off, kind)) => {
-                    let pos = self.tracker.at(s, off);
+                    let base = self.pos();
+                    let pos = crate::text::pos_after(base, &self.buf[self.at..], off);
                     return Err(LexError::Xml(XmlError::new(pos, kind)));
                 }
             };
+            let start = self.at;
             if let Some(bad) = self.bad {
-                if bad < self.at + len {
-                    let pos = self.tracker.at(s, bad - self.at);
+                if bad < start + len {
+                    let base = self.pos();
+                    let pos = crate::text::pos_after(base, &self.buf[start..], bad - start);
                     return Err(LexError::Xml(XmlError::new(pos, ErrorKind::NotUtf8)));
                 }
             }
-            let start_pos = self.tracker.pos();
-            let pos = match tok {
-                Tok::Text { solid: Some(off) } if off > 0 => self.tracker.at(s, off),
-                _ => start_pos,
-            };
-            self.tracker.advance(&s[..len]);
-            let start = self.at;
             self.at += len;
+            self.last = (len, flags & (flag::SUSPECT | flag::NEWLINE) == 0);
+            if flags & flag::SUSPECT != 0 {
+                self.counted = None;
+            }
             return Ok(Some(Lexed {
                 tok,
                 start,
                 len,
-                pos,
-                start_pos,
+                flags,
             }));
         }
     }

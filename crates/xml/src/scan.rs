@@ -36,7 +36,7 @@
 use crate::cpu::{CpuBuilder, Tag};
 use crate::cpudata::DataBuilder;
 use crate::error::{ErrorKind, XmlError};
-use crate::lex::{Attr, LexError, Lexed, Lexer, Tok};
+use crate::lex::{flag, Attr, LexError, Lexed, Lexer, Tok};
 use crate::model::{CpuData, CpuDef, Pos};
 use crate::text::{is_xml_name, non_xml_char, pos_after, push_text};
 use crate::Limits;
@@ -110,47 +110,51 @@ impl Strict {
         }
     }
 
-    /// Checks the characters of any token.
-    fn chars(&mut self, bytes: &[u8], pos: Pos) {
+    /// Checks the characters of a token flagged suspect; `pos`: where it starts.
+    fn chars(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
         if self.error.is_some() {
             return;
         }
         if let Some((off, c)) = non_xml_char(bytes) {
-            let p = pos_after(pos, bytes, off);
+            let p = pos_after(pos(), bytes, off);
             self.fail(p, format!("character U+{c:04X} is not allowed in XML"));
         }
     }
 
-    fn comment(&mut self, bytes: &[u8], pos: Pos) {
+    fn comment(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
         let body = &bytes[4..bytes.len() - 3];
         if memchr::memmem::find(body, b"--").is_some() || body.ends_with(b"-") {
-            self.fail(pos, "comment contains '--'");
+            self.fail(pos(), "comment contains '--'");
         }
     }
 
     /// `]]>` in text: reported where the text ends, as a tree parser finds it.
-    fn text(&mut self, bytes: &[u8], pos: Pos) {
+    fn text(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
         if memchr::memmem::find(bytes, b"]]>").is_some() {
-            let p = pos_after(pos, bytes, bytes.len());
+            let p = pos_after(pos(), bytes, bytes.len());
             self.fail(p, "']]>' is not allowed inside a character data");
         }
     }
 
-    fn pi(&mut self, bytes: &[u8], pos: Pos) {
+    fn pi(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
         if bytes.starts_with(b"<?xml ") {
-            self.fail(pos, "unexpected XML declaration");
+            self.fail(pos(), "unexpected XML declaration");
             return;
         }
         let end = crate::text::name_end(bytes, 2);
         let ok = end > 2 && std::str::from_utf8(&bytes[2..end]).is_ok_and(is_xml_name);
         if !ok {
-            self.fail(pos_after(pos, bytes, 2), "invalid name token");
+            self.fail(pos_after(pos(), bytes, 2), "invalid name token");
         }
     }
 
     /// Declares the namespaces of a start tag at `level` and checks its names; returns
-    /// whether the element is in a namespace.
-    fn start(&mut self, level: usize, tag: &Tag) -> bool {
+    /// whether the element is in a namespace. `special`: the lexer saw a name with `:` or
+    /// a non-ASCII byte, or an `xmlns` attribute (else there is nothing to do).
+    fn start(&mut self, level: usize, tag: &Tag, special: bool) -> bool {
+        if !special {
+            return !self.ns.is_empty() && self.foreign(b"");
+        }
         for a in tag.attrs {
             let name = a.name(tag.bytes);
             let prefix = match name {
@@ -163,10 +167,11 @@ impl Strict {
             let empty = a.value.0 == a.value.1;
             self.ns.push((level, prefix.to_string(), empty));
         }
+        let tag_name = std::str::from_utf8(tag.name).unwrap_or("");
         if self.error.is_some() {
             return self.foreign(tag.name);
         }
-        if !is_xml_name(tag.name) {
+        if !is_xml_name(tag_name) {
             self.fail(pos_after(tag.pos, tag.bytes, 1), "invalid name token");
         }
         for a in tag.attrs {
@@ -184,7 +189,7 @@ impl Strict {
                 }
             }
         }
-        if let Some(p) = prefix(tag.name) {
+        if let Some(p) = prefix(tag_name) {
             if p != "xml" && !self.declared(p) {
                 let at = pos_after(tag.pos, tag.bytes, 1);
                 self.fail(at, format!("unknown namespace prefix '{p}'"));
@@ -198,12 +203,10 @@ impl Strict {
     }
 
     /// Whether an element name is in a namespace.
-    fn foreign(&self, name: &str) -> bool {
-        if self.ns.is_empty() {
-            return name.contains(':');
-        }
-        if name.contains(':') {
-            return true;
+    fn foreign(&self, name: &[u8]) -> bool {
+        let prefixed = name.iter().skip(1).any(|&b| b == b':');
+        if self.ns.is_empty() || prefixed {
+            return prefixed;
         }
         self.ns
             .iter()
@@ -222,7 +225,9 @@ impl Strict {
 
 /// The namespace prefix of a name (`p` of `p:local`; a leading `:` is not a prefix).
 fn prefix(name: &str) -> Option<&str> {
-    name.split_once(':').map(|(p, _)| p).filter(|p| !p.is_empty())
+    name.split_once(':')
+        .map(|(p, _)| p)
+        .filter(|p| !p.is_empty())
 }
 
 /// Finds and reads the selected elements of a byte stream, one at a time.
@@ -232,7 +237,7 @@ pub(crate) struct Scanner<R> {
     whole: bool,
     target: Target,
     /// Names of the open elements, concatenated.
-    names: String,
+    names: Vec<u8>,
     /// Open elements: where each name ends in `names`, and where the element starts.
     stack: Vec<(usize, Pos)>,
     elements: usize,
@@ -256,7 +261,7 @@ impl<R: BufRead> Scanner<R> {
             limits,
             whole,
             target,
-            names: String::new(),
+            names: Vec::new(),
             stack: Vec::new(),
             elements: 0,
             open: None,
@@ -281,7 +286,7 @@ impl<R: BufRead> Scanner<R> {
         Some(Err(e))
     }
 
-    fn name_at(&self, i: usize) -> &str {
+    fn name_at(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.stack[i - 1].0 };
         &self.names[start..self.stack[i].0]
     }
@@ -292,7 +297,7 @@ impl<R: BufRead> Scanner<R> {
             Some(_)
                 if !matches!(
                     self.name_at(0),
-                    "cpu" | "domain" | "capabilities" | "domainCapabilities"
+                    b"cpu" | b"domain" | b"capabilities" | b"domainCapabilities"
                 ) =>
             {
                 1
@@ -307,24 +312,25 @@ impl<R: BufRead> Scanner<R> {
             && want
                 .iter()
                 .enumerate()
-                .all(|(k, w)| self.name_at(from + k) == *w)
+                .all(|(k, w)| self.name_at(from + k) == w.as_bytes())
     }
 
-    fn selects(&self, name: &str, tag: &Tag) -> Option<Kind> {
+    fn selects(&self, name: &[u8], tag: &Tag) -> Option<Kind> {
         if self.target == Target::CpuData {
-            return (self.stack.is_empty() && name == "cpudata").then_some(Kind::CpuData);
+            return (self.stack.is_empty() && name == b"cpudata").then_some(Kind::CpuData);
         }
         if self.stack.len() > 3 {
             return None;
         }
         match name {
-            "cpu" if self.path_is(&[])
-                || self.path_is(&["domain"])
-                || self.path_is(&["capabilities", "host"]) =>
+            b"cpu"
+                if self.path_is(&[])
+                    || self.path_is(&["domain"])
+                    || self.path_is(&["capabilities", "host"]) =>
             {
                 Some(Kind::Cpu)
             }
-            "mode"
+            b"mode"
                 if self.path_is(&["domainCapabilities", "cpu"])
                     && tag.attr("name").as_deref() == Some("host-model")
                     && tag.attr("supported").as_deref() == Some("yes") =>
@@ -379,26 +385,29 @@ impl<R: BufRead> Scanner<R> {
             tok,
             start,
             len,
-            pos,
-            start_pos,
+            flags,
         } = l;
         let lex = &self.lex;
         let bytes = &lex.buf()[start..start + len];
         let attrs: &[Attr] = &lex.attrs;
+        let at = || lex.pos_at(start);
         // The open-element count inside the selected element.
         let level = self.open.as_ref().map(|o| self.stack.len() - o.depth);
-        if level.is_some() {
-            self.strict.chars(bytes, start_pos);
+        if level.is_some() && flags & flag::SUSPECT != 0 {
+            self.strict.chars(bytes, at);
         }
         match tok {
             Tok::Text { solid } => {
-                if solid.is_some() && self.stack.is_empty() {
+                if let (Some(off), true) = (solid, self.stack.is_empty()) {
+                    let pos = lex.pos_at(start + off);
                     return Err(XmlError::syntax(pos, "text outside any element"));
                 }
                 if let Some(level) = level {
-                    self.strict.text(bytes, start_pos);
+                    if flags & flag::BRACKET != 0 {
+                        self.strict.text(bytes, at);
+                    }
                     match self.open.as_ref().map(|o| o.kind) {
-                        Some(Kind::CpuData) => self.data.text(level, bytes, false, start_pos),
+                        Some(Kind::CpuData) => self.data.text(level, bytes, false, at),
                         _ => self.cpu.text(level, bytes, false),
                     }
                 } else if self.in_doc_arch {
@@ -410,17 +419,17 @@ impl<R: BufRead> Scanner<R> {
             }
             Tok::CData => {
                 if self.stack.is_empty() {
-                    return Err(XmlError::syntax(pos, "CDATA section outside any element"));
+                    return Err(XmlError::syntax(at(), "CDATA section outside any element"));
                 }
+                let body = &bytes[9..len - 3];
                 if let Some(level) = level {
-                    let body = &bytes[9..len - 3];
                     match self.open.as_ref().map(|o| o.kind) {
-                        Some(Kind::CpuData) => self.data.text(level, body, true, start_pos),
+                        Some(Kind::CpuData) => self.data.text(level, body, true, at),
                         _ => self.cpu.text(level, body, true),
                     }
                 } else if self.in_doc_arch {
                     if let Some(a) = self.doc_arch.as_mut() {
-                        crate::text::push_cdata(a, &bytes[9..len - 3]);
+                        crate::text::push_cdata(a, body);
                     }
                 }
                 Ok(None)
@@ -428,25 +437,24 @@ impl<R: BufRead> Scanner<R> {
             Tok::Comment | Tok::Pi => {
                 if level.is_some() {
                     if tok == Tok::Comment {
-                        self.strict.comment(bytes, start_pos);
+                        self.strict.comment(bytes, at);
                     } else {
-                        self.strict.pi(bytes, start_pos);
+                        self.strict.pi(bytes, at);
                     }
                     self.data.markup();
                 }
                 Ok(None)
             }
             Tok::Start { name_end, empty } => {
-                let name = match std::str::from_utf8(&bytes[1..name_end]) {
-                    Ok(n) => n,
-                    Err(_) => return Err(XmlError::new(pos, ErrorKind::NotUtf8)),
-                };
+                let pos = at();
+                let name = &bytes[1..name_end];
                 let tag = Tag {
                     name,
                     bytes,
                     attrs,
                     pos,
                 };
+                let special = flags & flag::NAMES != 0;
                 let depth = self.stack.len() + 1;
                 if depth > self.limits.max_depth as usize {
                     return Err(XmlError::new(
@@ -474,7 +482,7 @@ impl<R: BufRead> Scanner<R> {
                     ));
                 }
                 if self.stack.is_empty() && self.first_root.is_none() {
-                    self.first_root = Some((name.to_string(), pos));
+                    self.first_root = Some((tag.name_str().into_owned(), pos));
                 }
                 let mut level = level;
                 if self.open.is_none() {
@@ -483,16 +491,18 @@ impl<R: BufRead> Scanner<R> {
                             return Err(XmlError::invalid(pos, "more than one <cpudata> element"));
                         }
                         self.open = Some(Open {
-                            start: self.lex.absolute(start),
+                            start: lex.absolute(start),
                             pos,
                             depth: self.stack.len(),
                             kind,
                             elements: 1,
                         });
-                        self.lex.pin(start);
+                        lex.pin(start);
                         self.strict.reset();
-                        self.strict.chars(bytes, start_pos);
-                        self.strict.start(0, &tag);
+                        if flags & flag::SUSPECT != 0 {
+                            self.strict.chars(bytes, at);
+                        }
+                        self.strict.start(0, &tag, special);
                         match kind {
                             Kind::CpuData => self.data.begin(&tag),
                             Kind::Cpu => self.cpu.begin(true, &tag),
@@ -502,15 +512,15 @@ impl<R: BufRead> Scanner<R> {
                             return self.complete(start + len).map(Some);
                         }
                         level = None;
-                    } else if name == "arch" && self.path_is(&["domainCapabilities"]) {
+                    } else if name == b"arch" && self.path_is(&["domainCapabilities"]) {
                         self.doc_arch = Some(String::new());
                         self.in_doc_arch = !empty;
-                    } else if name == "domainCapabilities" && self.path_is(&[]) {
+                    } else if name == b"domainCapabilities" && self.path_is(&[]) {
                         self.doc_arch = None;
                     }
                 }
                 if let Some(level) = level {
-                    let foreign = self.strict.start(level, &tag);
+                    let foreign = self.strict.start(level, &tag, special);
                     match self.open.as_ref().map(|o| o.kind) {
                         Some(Kind::CpuData) => self.data.start(level, &tag),
                         _ => self.cpu.start(level, &tag, foreign),
@@ -522,7 +532,7 @@ impl<R: BufRead> Scanner<R> {
                     }
                 }
                 if !empty {
-                    self.names.push_str(name);
+                    self.names.extend_from_slice(name);
                     self.stack.push((self.names.len(), pos));
                 }
                 Ok(None)
@@ -531,7 +541,7 @@ impl<R: BufRead> Scanner<R> {
                 let name = &bytes[2..name_end];
                 let Some(&(_, opos)) = self.stack.last() else {
                     return Err(XmlError::syntax(
-                        pos,
+                        at(),
                         format!(
                             "end tag </{}> has no matching start tag",
                             String::from_utf8_lossy(name)
@@ -539,12 +549,12 @@ impl<R: BufRead> Scanner<R> {
                     ));
                 };
                 let top = self.stack.len() - 1;
-                if self.name_at(top).as_bytes() != name {
+                if self.name_at(top) != name {
                     return Err(XmlError::syntax(
-                        pos,
+                        at(),
                         format!(
                             "expected </{}> (opened at {}:{}), found </{}>",
-                            self.name_at(top),
+                            String::from_utf8_lossy(self.name_at(top)),
                             opos.line,
                             opos.column,
                             String::from_utf8_lossy(name)
@@ -604,7 +614,7 @@ impl<R: BufRead> Scanner<R> {
         if let Some(&(_, opos)) = self.stack.last() {
             let msg = format!(
                 "unexpected end of input: <{}> opened at {}:{} is not closed",
-                self.name_at(self.stack.len() - 1),
+                String::from_utf8_lossy(self.name_at(self.stack.len() - 1)),
                 opos.line,
                 opos.column
             );

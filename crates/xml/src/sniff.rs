@@ -174,8 +174,9 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
         let bytes = &lex.buf()[l.start..l.start + l.len];
         match l.tok {
             Tok::Text { solid } => {
-                if solid.is_some() && stack.is_empty() {
-                    return Err(XmlError::syntax(l.pos, "text outside any element"));
+                if let (Some(off), true) = (solid, stack.is_empty()) {
+                    let pos = lex.pos_at(l.start + off);
+                    return Err(XmlError::syntax(pos, "text outside any element"));
                 }
                 if let Some(t) = text.as_mut() {
                     push_text(t, bytes);
@@ -183,7 +184,10 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
             }
             Tok::CData => {
                 if stack.is_empty() {
-                    return Err(XmlError::syntax(l.pos, "CDATA section outside any element"));
+                    return Err(XmlError::syntax(
+                        lex.pos_at(l.start),
+                        "CDATA section outside any element",
+                    ));
                 }
                 if let Some(t) = text.as_mut() {
                     push_cdata(t, &bytes[9..l.len - 3]);
@@ -194,7 +198,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                 let name = String::from_utf8_lossy(&bytes[1..name_end]).into_owned();
                 if stack.len() + 1 > limits.max_depth as usize {
                     return Err(XmlError::new(
-                        l.pos,
+                        lex.pos_at(l.start),
                         ErrorKind::TooDeep {
                             limit: limits.max_depth,
                         },
@@ -249,7 +253,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                     Some(open) if open.as_bytes() == name => {}
                     Some(open) => {
                         return Err(XmlError::syntax(
-                            l.pos,
+                            lex.pos_at(l.start),
                             format!(
                                 "expected </{open}>, found </{}>",
                                 String::from_utf8_lossy(name)
@@ -258,7 +262,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                     }
                     None => {
                         return Err(XmlError::syntax(
-                            l.pos,
+                            lex.pos_at(l.start),
                             format!(
                                 "end tag </{}> has no matching start tag",
                                 String::from_utf8_lossy(name)

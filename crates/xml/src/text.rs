@@ -68,6 +68,20 @@ impl Tracker {
         }
     }
 
+    /// Moves past `n` bytes that are ASCII and hold no newline.
+    pub(crate) fn columns(&mut self, n: usize) {
+        self.col = self
+            .col
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+
+    /// Moves past ASCII bytes holding `lines` newlines, the last one `after` bytes from
+    /// the end (so the column becomes `after`).
+    pub(crate) fn lines(&mut self, lines: u32, after: usize) {
+        self.line = self.line.saturating_add(lines);
+        self.col = u32::try_from(after).unwrap_or(u32::MAX);
+    }
+
     /// The position `off` bytes further on.
     pub(crate) fn at(mut self, bytes: &[u8], off: usize) -> Pos {
         self.advance(&bytes[..off.min(bytes.len())]);
@@ -90,10 +104,6 @@ pub(crate) fn is_name_start(b: u8) -> bool {
 
 pub(crate) fn is_name_char(b: u8) -> bool {
     is_name_start(b) || b.is_ascii_digit() || b == b'-' || b == b'.'
-}
-
-pub(crate) fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Reads a name at `s[i..]` (bytewise: any byte ≥ 0x80 is a name byte); returns its end.
