@@ -147,6 +147,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
     let limits = Limits::default();
     let mut lex = Lexer::new(std::io::BufReader::new(input), limits, false);
     let mut stack: Vec<String> = Vec::new();
+    let mut opened: Vec<crate::model::Pos> = Vec::new();
     let mut root: Option<String> = None;
     let mut wrapped: Option<Form> = None;
     let mut arch: Option<String> = None;
@@ -217,6 +218,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                     }
                 }
                 stack.push(name);
+                opened.push(lex.pos_at(l.start));
                 let path = below_wrapper(&stack);
                 for (p, attr) in ARCH_PATHS {
                     if arch.is_some() || path != *p {
@@ -237,6 +239,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                 }
                 if empty {
                     stack.pop();
+                    opened.pop();
                     if let Some(t) = text.take() {
                         if !t.trim().is_empty() && arch.is_none() {
                             arch = Some(t.trim().to_string());
@@ -252,13 +255,16 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                 match stack.last() {
                     Some(open) if open.as_bytes() == name => {}
                     Some(open) => {
+                        let o = opened.last().copied().unwrap_or_default();
                         return Err(XmlError::syntax(
                             lex.pos_at(l.start),
                             format!(
-                                "expected </{open}>, found </{}>",
+                                "expected </{open}> (opened at {}:{}), found </{}>",
+                                o.line,
+                                o.column,
                                 String::from_utf8_lossy(name)
                             ),
-                        ))
+                        ));
                     }
                     None => {
                         return Err(XmlError::syntax(
@@ -276,6 +282,7 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                     }
                 }
                 stack.pop();
+                opened.pop();
                 if done(&root, &wrapped, &arch) {
                     break;
                 }
