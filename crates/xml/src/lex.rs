@@ -79,13 +79,19 @@ pub(crate) mod flag {
 }
 
 /// A token and where it is: `buf[start..start + len]` of the lexer's window.
+///
+/// A start or end tag may come with the whitespace-only text before it (the indentation
+/// of pretty-printed XML): `buf[start - ws..start]`, a text token of its own in all but
+/// name, handed over in the same call to save a round trip per line.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Lexed {
     pub(crate) tok: Tok,
     pub(crate) start: usize,
     pub(crate) len: usize,
-    /// [`flag`] bits.
+    /// [`flag`] bits (of the token, not of the whitespace before it).
     pub(crate) flags: u8,
+    /// Bytes of whitespace-only text just before `start`.
+    pub(crate) ws: usize,
 }
 
 /// Why the lexer stopped.
@@ -671,6 +677,31 @@ impl<R: BufRead> Lexer<R> {
         }
     }
 
+    /// After a cut whitespace-only text, also cuts the start or end tag after it if it is
+    /// complete in the window: (token, total length, its flags, whitespace length).
+    fn with_tag(&mut self, tok: Tok, len: usize, flags: u8) -> (Tok, usize, u8, usize) {
+        let alone = (tok, len, flags, 0);
+        if tok != (Tok::Text { solid: None }) || flags & flag::SUSPECT != 0 {
+            return alone;
+        }
+        let rest = &self.buf[self.at + len..];
+        if rest.first() != Some(&b'<') || matches!(rest.get(1), Some(b'!' | b'?') | None) {
+            return alone;
+        }
+        let counted = self.counted;
+        let mut unused = None;
+        match token(rest, self.eof, &mut self.attrs, &mut unused) {
+            Ok(Some((t @ (Tok::Start { .. } | Tok::End { .. }), n, f))) => {
+                self.counted = counted;
+                (t, len + n, f, len)
+            }
+            _ => {
+                self.counted = counted;
+                alone
+            }
+        }
+    }
+
     /// Drops what is no longer needed, then reads more bytes.
     fn fill(&mut self) -> Result<(), LexError> {
         let keep = match self.pin.get() {
@@ -691,8 +722,10 @@ impl<R: BufRead> Lexer<R> {
         }
         // Geometric growth: a long token is cut again only after its pending bytes double.
         let mut want = if pending >= READ_SIZE { pending } else { 1 };
+        // what may still be read before the pinned span or pending token is too large
+        let allowed = self.limits.max_bytes.saturating_add(1) - pending;
         if !self.whole {
-            want = want.min(self.limits.max_bytes + 1 - pending).max(1);
+            want = want.min(allowed).max(1);
         }
         let mut got = 0;
         while got < want {
@@ -714,7 +747,7 @@ impl<R: BufRead> Lexer<R> {
             let room = if self.whole {
                 usize::MAX
             } else {
-                self.limits.max_bytes + 1 - pending - got
+                allowed - got
             };
             let n = chunk.len().min(room).min(READ_SIZE.max(want - got));
             self.buf.extend_from_slice(&chunk[..n]);
@@ -765,6 +798,7 @@ impl<R: BufRead> Lexer<R> {
                     return Err(LexError::Xml(XmlError::new(pos, kind)));
                 }
             };
+            let (tok, len, flags, ws) = self.with_tag(tok, len, flags);
             let start = self.at;
             if let Some(bad) = self.bad {
                 if bad < start + len {
@@ -773,6 +807,18 @@ impl<R: BufRead> Lexer<R> {
                     return Err(LexError::Xml(XmlError::new(pos, ErrorKind::NotUtf8)));
                 }
             }
+            let (start, len) = if ws > 0 {
+                // the whitespace is committed at once: the tag's position is the tracker's
+                match self.counted.take() {
+                    Some((lines, last_nl)) => self.tracker.lines(lines, ws - last_nl),
+                    None => self.tracker.columns(ws),
+                }
+                self.tracked += ws;
+                self.at += ws;
+                (start + ws, len - ws)
+            } else {
+                (start, len)
+            };
             self.at += len;
             self.last = (len, flags & (flag::SUSPECT | flag::NEWLINE) == 0);
             if flags & flag::SUSPECT != 0 {
@@ -783,6 +829,7 @@ impl<R: BufRead> Lexer<R> {
                 start,
                 len,
                 flags,
+                ws,
             }));
         }
     }

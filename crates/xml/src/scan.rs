@@ -379,6 +379,26 @@ impl<R: BufRead> Scanner<R> {
         }
     }
 
+    /// Whitespace-only text before a tag (see [`Lexed`]): what a text token of it does.
+    fn on_ws(&mut self, from: usize, to: usize) {
+        let level = self
+            .open
+            .as_ref()
+            .map(|o| (o.kind, self.stack.len() - o.depth));
+        let bytes = &self.lex.buf()[from..to];
+        match level {
+            // whitespace changes nothing in a dump (no error, no item)
+            Some((Kind::CpuData, _)) => {}
+            Some((_, level)) => self.cpu.text(level, bytes, false),
+            None if self.in_doc_arch => {
+                if let Some(a) = self.doc_arch.as_mut() {
+                    push_text(a, bytes);
+                }
+            }
+            None => {}
+        }
+    }
+
     /// Applies one token; a definition when it completes the selected element.
     fn on_token(&mut self, l: Lexed) -> Result<Option<Item>, XmlError> {
         let Lexed {
@@ -386,7 +406,11 @@ impl<R: BufRead> Scanner<R> {
             start,
             len,
             flags,
+            ws,
         } = l;
+        if ws > 0 {
+            self.on_ws(start - ws, start);
+        }
         let lex = &self.lex;
         let bytes = &lex.buf()[start..start + len];
         let attrs: &[Attr] = &lex.attrs;
@@ -603,7 +627,7 @@ impl<R: BufRead> Scanner<R> {
             Kind::CpuData => self.data.finish().map(Item::Data),
             Kind::Cpu => self.cpu.finish().map(Item::Cpu),
             Kind::HostModelMode => self.cpu.finish().map(|mut c| {
-                c.arch = self.doc_arch.clone();
+                c.arch = self.doc_arch.clone().filter(|a| !a.trim().is_empty());
                 Item::Cpu(c)
             }),
         }

@@ -172,6 +172,11 @@ pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
                 ))
             }
         };
+        if l.ws > 0 {
+            if let Some(t) = text.as_mut() {
+                push_text(t, &lex.buf()[l.start - l.ws..l.start]);
+            }
+        }
         let bytes = &lex.buf()[l.start..l.start + l.len];
         match l.tok {
             Tok::Text { solid } => {

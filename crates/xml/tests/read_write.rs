@@ -437,3 +437,18 @@ fn the_element_size_limit_does_not_depend_on_the_buffer() {
         );
     }
 }
+
+#[test]
+fn unbounded_limits_are_accepted() {
+    let limits = Limits {
+        max_bytes: usize::MAX,
+        max_depth: u32::MAX,
+        max_elements: usize::MAX,
+    };
+    let text = "<cpu><model>a</model></cpu>";
+    let v: Vec<CpuDef> = CpuReader::with_limits(text.as_bytes(), limits)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(parse_cpus_with(text, &limits).unwrap(), v);
+}
