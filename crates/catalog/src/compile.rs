@@ -32,6 +32,49 @@ use crate::schema::{Alias, Arch, Catalog, Decode, Location, Model, Pvr, Reg, Sig
 use cpucompat_lattice::{Bit, FeatureSet};
 use std::collections::{HashMap, HashSet};
 
+/// The name indexes of a [`Compiled`] catalog (features, aliases, vendors, models): a
+/// hash map keyed by `String` and looked up by `&str` (no allocation), hashed with
+/// [`NameHasher`] instead of SipHash. The keys are catalog names, not attacker-chosen in
+/// bulk, so a keyed hash buys nothing here, while every feature of every CPU read is
+/// looked up at least once.
+type NameIndex<T> = HashMap<String, T, std::hash::BuildHasherDefault<NameHasher>>;
+
+/// FxHash (the Firefox/rustc hash): per 8-byte word `h = (rotl(h, 5) ^ w) · K`, finished
+/// by a rotation. A catalog name of up to 16 bytes hashes in two or three multiplications.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        // The product's high bits depend on every input bit, its low bits only on the low
+        // input bytes; the table takes its bucket from the low bits, so bring the high
+        // ones down (as rustc-hash 2 does).
+        self.0.rotate_left(26)
+    }
+}
+
 /// A compiled feature: index `i` in [`Compiled::features`] is lattice bit `i`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeatureInfo {
@@ -91,12 +134,12 @@ pub struct Compiled {
     arch: Arch,
     source: String,
     features: Vec<FeatureInfo>,
-    feature_index: HashMap<String, Bit>,
-    alias_index: HashMap<String, Bit>,
+    feature_index: NameIndex<Bit>,
+    alias_index: NameIndex<Bit>,
     vendors: Vec<VendorInfo>,
-    vendor_index: HashMap<String, usize>,
+    vendor_index: NameIndex<usize>,
     models: Vec<ModelInfo>,
-    model_index: HashMap<String, usize>,
+    model_index: NameIndex<usize>,
     location_index: HashMap<Location, Bit>,
     blockers: FeatureSet,
 }

@@ -10,94 +10,163 @@
 //! Every number is hexadecimal with an optional `0x` prefix (libvirt writes `0x%08x`,
 //! and reads any hexadecimal form) and must fit 32 bits. All attributes are mandatory
 //! except `mask`.
+//!
+//! Reading is one pass, like `<cpu>` (see `cpu.rs`): the scanner hands each child to a
+//! [`DataBuilder`], which turns it into an item at once and keeps the first error in
+//! document order; the missing `arch=` of `<cpudata>` itself comes before any of them.
+//! Text that is not whitespace is an error at the start of its text node (a run of text
+//! and CDATA between two pieces of markup).
+use crate::cpu::Tag;
 use crate::error::XmlError;
-use crate::model::{CpuData, CpuDataItem};
-use crate::tree::Locator;
-use roxmltree::Node;
+use crate::model::{CpuData, CpuDataItem, Pos};
+use crate::text::{push_cdata, push_text};
 use std::fmt::Write;
 
-fn hex(n: Node, loc: &Locator, name: &str) -> Result<u32, XmlError> {
-    let Some(v) = n.attribute(name) else {
+fn hex(tag: &Tag, name: &str) -> Result<u32, XmlError> {
+    let Some(v) = tag.attr(name) else {
         return Err(XmlError::invalid(
-            loc.node(n),
-            format!(
-                "<{}> is missing the '{name}' attribute",
-                n.tag_name().name()
-            ),
+            tag.pos,
+            format!("<{}> is missing the '{name}' attribute", tag.local()),
         ));
     };
     let digits = v
         .strip_prefix("0x")
         .or_else(|| v.strip_prefix("0X"))
-        .unwrap_or(v);
+        .unwrap_or(&v);
     match u32::from_str_radix(digits, 16) {
         Ok(x) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(x),
         _ => Err(XmlError::invalid(
-            loc.attr(n, name),
+            tag.attr_pos(name),
             format!(
                 "invalid {name}='{v}' on <{}>: expected a 32-bit hexadecimal number",
-                n.tag_name().name()
+                tag.local()
             ),
         )),
     }
 }
 
-/// Reads a `<cpudata>` element.
-pub(crate) fn read_cpudata(n: Node, loc: &Locator) -> Result<CpuData, XmlError> {
-    let arch = match n.attribute("arch") {
-        Some(a) if !a.is_empty() => a.to_string(),
-        _ => {
+fn item(tag: &Tag) -> Result<CpuDataItem, XmlError> {
+    Ok(match &*tag.local() {
+        "cpuid" => CpuDataItem::Cpuid {
+            leaf: hex(tag, "eax_in")?,
+            subleaf: hex(tag, "ecx_in")?,
+            regs: [
+                hex(tag, "eax")?,
+                hex(tag, "ebx")?,
+                hex(tag, "ecx")?,
+                hex(tag, "edx")?,
+            ],
+        },
+        "msr" => CpuDataItem::Msr {
+            index: hex(tag, "index")?,
+            eax: hex(tag, "eax")?,
+            edx: hex(tag, "edx")?,
+        },
+        "pvr" => {
+            if tag.raw("mask").is_some() {
+                hex(tag, "mask")?;
+            }
+            CpuDataItem::Pvr {
+                value: hex(tag, "value")?,
+            }
+        }
+        other => {
             return Err(XmlError::invalid(
-                loc.node(n),
-                "<cpudata> is missing the 'arch' attribute",
+                tag.pos,
+                format!("unexpected <{other}> in <cpudata>: expected <cpuid>, <msr> or <pvr>"),
             ))
         }
-    };
-    let mut items = Vec::new();
-    for c in n.children() {
-        if c.is_text() && c.text().is_some_and(|t| !t.trim().is_empty()) {
-            return Err(XmlError::invalid(
-                loc.node(c),
-                "unexpected text in <cpudata>",
-            ));
-        }
-        if !c.is_element() {
-            continue;
-        }
-        let item = match c.tag_name().name() {
-            "cpuid" => CpuDataItem::Cpuid {
-                leaf: hex(c, loc, "eax_in")?,
-                subleaf: hex(c, loc, "ecx_in")?,
-                regs: [
-                    hex(c, loc, "eax")?,
-                    hex(c, loc, "ebx")?,
-                    hex(c, loc, "ecx")?,
-                    hex(c, loc, "edx")?,
-                ],
-            },
-            "msr" => CpuDataItem::Msr {
-                index: hex(c, loc, "index")?,
-                eax: hex(c, loc, "eax")?,
-                edx: hex(c, loc, "edx")?,
-            },
-            "pvr" => {
-                if c.attribute("mask").is_some() {
-                    hex(c, loc, "mask")?;
-                }
-                CpuDataItem::Pvr {
-                    value: hex(c, loc, "value")?,
-                }
-            }
-            other => {
-                return Err(XmlError::invalid(
-                    loc.node(c),
-                    format!("unexpected <{other}> in <cpudata>: expected <cpuid>, <msr> or <pvr>"),
-                ))
-            }
-        };
-        items.push(item);
+    })
+}
+
+/// Reads one `<cpudata>` from the scanner's events.
+#[derive(Default)]
+pub(crate) struct DataBuilder {
+    pos: Pos,
+    arch: Option<String>,
+    items: Vec<CpuDataItem>,
+    error: Option<XmlError>,
+    /// The text node being read: where it starts and whether it holds non-whitespace.
+    run: Option<(Pos, bool)>,
+}
+
+impl DataBuilder {
+    pub(crate) fn begin(&mut self, tag: &Tag) {
+        self.pos = tag.pos;
+        self.arch = tag
+            .attr("arch")
+            .filter(|a| !a.is_empty())
+            .map(|a| a.into_owned());
+        self.items = Vec::new();
+        self.error = None;
+        self.run = None;
     }
-    Ok(CpuData { arch, items })
+
+    /// Ends the current text node.
+    fn end_run(&mut self) {
+        if let Some((pos, true)) = self.run.take() {
+            if self.error.is_none() {
+                self.error = Some(XmlError::invalid(pos, "unexpected text in <cpudata>"));
+            }
+        }
+    }
+
+    /// Any markup ends a text node.
+    pub(crate) fn markup(&mut self) {
+        self.end_run();
+    }
+
+    pub(crate) fn start(&mut self, level: usize, tag: &Tag) {
+        self.end_run();
+        if level != 1 || self.error.is_some() {
+            return;
+        }
+        match item(tag) {
+            Ok(i) => self.items.push(i),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Character data with `level` elements open; `pos` gives where the token starts.
+    pub(crate) fn text(&mut self, level: usize, raw: &[u8], cdata: bool, pos: impl Fn() -> Pos) {
+        if level != 1 {
+            return;
+        }
+        let run = self.run.get_or_insert_with(|| (pos(), false));
+        if run.1 {
+            return;
+        }
+        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        if raw.iter().all(blank) {
+            return;
+        }
+        let mut s = String::new();
+        if cdata {
+            push_cdata(&mut s, raw);
+        } else {
+            push_text(&mut s, raw);
+        }
+        if !s.trim().is_empty() {
+            run.1 = true;
+        }
+    }
+
+    pub(crate) fn finish(&mut self) -> Result<CpuData, XmlError> {
+        self.end_run();
+        let Some(arch) = self.arch.take() else {
+            return Err(XmlError::invalid(
+                self.pos,
+                "<cpudata> is missing the 'arch' attribute",
+            ));
+        };
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        Ok(CpuData {
+            arch,
+            items: std::mem::take(&mut self.items),
+        })
+    }
 }
 
 /// Formats a dump as libvirt does.

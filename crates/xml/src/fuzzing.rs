@@ -4,12 +4,16 @@
 //! * round trip: `parse(write(c)) == c.normalized()` (positions aside), and writing is
 //!   idempotent: `write(parse(write(c))) == write(c)`;
 //! * streaming agrees with whole-input parsing: the [`crate::CpuReader`] over the same
-//!   bytes, read through a tiny buffer, yields the same definitions.
+//!   bytes, read through a tiny buffer, yields the same definitions;
+//! * sniffing agrees with itself through any buffer, and with parsing: input it calls not
+//!   XML never parses, input that parses is XML whose root is the first element.
 //!
 //! The `fuzz/` targets are one call each; `tests/fuzz_seeds.rs` runs these over the seed
 //! corpus under `cargo test`.
 use crate::model::{CpuDef, Pos};
-use crate::{parse_cpudata, parse_cpus, write_cpu, write_cpudata, CpuReader};
+use crate::{
+    parse_cpudata, parse_cpus, sniff, sniff_reader, write_cpu, write_cpudata, CpuReader, Sniffed,
+};
 
 fn unpositioned(c: &CpuDef) -> CpuDef {
     let mut c = c.normalized();
@@ -77,5 +81,25 @@ pub fn stream_bytes(data: &[u8]) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "stream and whole-input parses differ"),
         (Err(a), Err(b)) => assert_eq!(a, b, "stream and whole-input errors differ"),
         _ => panic!("stream {streamed:?} vs whole {whole:?}"),
+    }
+}
+
+/// [`sniff`] on arbitrary bytes: the same answer through a 3-byte buffer, and consistent
+/// with [`parse_cpus`] on UTF-8 input.
+pub fn sniff_bytes(data: &[u8]) {
+    let whole = sniff(data);
+    let slow = sniff_reader(std::io::BufReader::with_capacity(3, data));
+    assert_eq!(whole, slow, "sniff differs through a small buffer");
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let parsed = parse_cpus(text);
+    match (&whole, &parsed) {
+        (Ok(Sniffed::NotXml), Ok(_)) => panic!("sniffed as not XML but parses"),
+        (Err(e), Ok(_)) => panic!("sniff fails ({e}) but the input parses"),
+        (Ok(Sniffed::Xml { root, .. }), Ok(cpus)) if root == "cpu" => {
+            assert!(!cpus.is_empty());
+        }
+        _ => {}
     }
 }

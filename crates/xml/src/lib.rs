@@ -2,21 +2,36 @@
 //! domcapabilities, `<cpudata>` dumps, files of many `<cpu>` elements.
 //!
 //! Parsing produces the values of [`model`]; it decides nothing (model and feature names
-//! are the adapters' business). Reading happens in two stages:
+//! are the adapters' business). Reading is **one pass** over the bytes, in three layers:
 //!
-//! 1. a lexical scanner (`scan`) walks the whole input once, enforcing the safety rules
-//!    (no DTD, no entities, [`Limits`] on size, depth and element count, balanced tags)
-//!    and cutting out each element that is a CPU definition;
-//! 2. each such element alone is parsed into a tree (roxmltree) and read by libvirt's
-//!    rules (`cpu`, `cpudata`).
+//! 1. `lex`: cuts tokens out of a window over the input, checks the lexical safety rules
+//!    (no DTD, only the predefined entities and character references, well-formed tags,
+//!    UTF-8) and tracks line and column in O(1) per token;
+//! 2. `scan`: the document walk: balanced tags, [`Limits`] on size, depth and element
+//!    count, and which elements are CPU definitions (by their path); every token inside
+//!    one goes, as borrowed bytes, to
+//! 3. `cpu` / `cpudata`: element readers that decode libvirt's rules as the tokens come
+//!    and decide at the end tag, in a fixed order of checks.
 //!
+//! Nothing is parsed twice, no tree is built, and nothing is allocated per element beyond
+//! the values returned (feature names, model, vendor). The whole is linear in the input.
 //! [`parse_cpus`] and the streaming [`CpuReader`] are the same machine; the reader keeps
 //! only one `<cpu>` element in memory at a time. Errors carry the 1-based line and column
-//! ([`XmlError::pos`]). Writing ([`write_cpu`], [`write_cpudata`]) follows libvirt's
-//! formatting byte for byte, and `parse(write(c))` equals [`CpuDef::normalized`].
+//! ([`XmlError::pos`]); a leading byte-order mark takes no column. Writing ([`write_cpu`],
+//! [`write_cpudata`]) follows libvirt's formatting byte for byte, and `parse(write(c))`
+//! equals [`CpuDef::normalized`]. [`sniff`] tells what a document is (its form and the
+//! architecture it names) by reading only as far as needed. [`qemucaps`] reads what
+//! libvirt knows about a QEMU binary: its capabilities cache (`<qemuCaps>`) and `virsh
+//! domcapabilities`.
 //!
-//! [`qemucaps`] reads what libvirt knows about a QEMU binary: its capabilities cache
-//! (`<qemuCaps>`) and `virsh domcapabilities`.
+//! **Why our own lexer.** roxmltree builds a tree of the whole input (so each CPU element
+//! was parsed a second time after the scan cut it out), and its `text_pos_at` rescans the
+//! text from the start, which made positions quadratic. quick-xml streams, but its
+//! positions are byte offsets (line and column would need a second pass over the bytes),
+//! and the refusals this crate owes (DTD events, unknown entities, the standalone-document
+//! rules inside CPU elements, exact messages) would still be our own checks around it.
+//! The lexer here is ~800 lines, `memchr` finds the ends of long runs, and the crate stays
+//! `unsafe`-free.
 pub mod model;
 pub mod qemucaps;
 
@@ -26,8 +41,10 @@ mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod json;
+mod lex;
 mod scan;
-mod tree;
+mod sniff;
+mod text;
 mod write;
 
 pub use cpudata::write_cpudata;
@@ -36,7 +53,9 @@ pub use json::{cpu_to_json, cpudata_to_json};
 pub use model::*;
 pub use write::write_cpu;
 
-use scan::{ChunkKind, Scanner, Target};
+pub use sniff::{sniff, sniff_reader, Form, Sniffed};
+
+use scan::{Item, Scanner, Target};
 use std::io::BufRead;
 
 /// Resource limits on untrusted input.
@@ -64,7 +83,7 @@ impl Default for Limits {
 
 fn check_size(text: &str, limits: &Limits) -> Result<(), XmlError> {
     if text.len() > limits.max_bytes {
-        let pos = scan::Tracker::start().at(text.as_bytes(), limits.max_bytes);
+        let pos = text::Tracker::start().at(text.as_bytes(), limits.max_bytes);
         return Err(XmlError::new(
             pos,
             ErrorKind::TooLarge {
@@ -101,14 +120,10 @@ pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlErr
     check_size(text, limits)?;
     let mut sc = Scanner::new(text.as_bytes(), *limits, true, Target::CpuData);
     let mut out = None;
-    while let Some(chunk) = sc.next_chunk() {
-        let chunk = chunk?;
-        out = Some(tree::with_tree(
-            &chunk.text,
-            chunk.pos,
-            limits,
-            cpudata::read_cpudata,
-        )?);
+    while let Some(item) = sc.next_item() {
+        if let Item::Data(d) = item? {
+            out = Some(d);
+        }
     }
     match out {
         Some(d) => Ok(d),
@@ -127,7 +142,6 @@ pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlErr
 /// error the iterator ends.
 pub struct CpuReader<R: BufRead> {
     scanner: Scanner<R>,
-    limits: Limits,
     failed: bool,
 }
 
@@ -145,7 +159,6 @@ impl<R: BufRead> CpuReader<R> {
     fn scoped(src: R, limits: Limits, whole: bool) -> CpuReader<R> {
         CpuReader {
             scanner: Scanner::new(src, limits, whole, Target::Cpus),
-            limits,
             failed: false,
         }
     }
@@ -163,12 +176,13 @@ impl<R: BufRead> Iterator for CpuReader<R> {
         if self.failed {
             return None;
         }
-        let r = self.scanner.next_chunk()?.and_then(|chunk| {
-            let attributes = chunk.kind == ChunkKind::Cpu;
-            tree::with_tree(&chunk.text, chunk.pos, &self.limits, |n, loc| {
-                cpu::read_cpu(n, loc, attributes)
-            })
-        });
+        let r = loop {
+            match self.scanner.next_item()? {
+                Ok(Item::Cpu(c)) => break Ok(c),
+                Ok(Item::Data(_)) => continue,
+                Err(e) => break Err(e),
+            }
+        };
         self.failed = r.is_err();
         Some(r)
     }

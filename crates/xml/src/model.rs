@@ -161,7 +161,9 @@ pub struct CpuDef {
     pub match_: Option<Match>,
     /// `check=` if written (guests).
     pub check: Option<Check>,
-    /// `<arch>` text (hosts).
+    /// `<arch>` text (hosts). A domcapabilities host-model definition (a guest) carries the
+    /// document's `domainCapabilities/arch`; libvirt does not write it back for a guest
+    /// ([`CpuDef::normalized`] drops it), and the kind stays guest.
     pub arch: Option<String>,
     /// `<model>`.
     pub model: Option<ModelRef>,

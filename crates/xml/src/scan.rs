@@ -1,14 +1,12 @@
-//! A small lexical scanner that finds the CPU elements of a document without building it.
+//! The document walk: finds the CPU elements of a document and reads them in the same pass.
 //!
-//! The scanner reads markup token by token (text, comment, processing instruction,
-//! CDATA, start tag, end tag), keeps a stack of open element names and tracks the line
-//! and column of every byte. It enforces the document-wide rules that must hold before
-//! any tree is built:
+//! The scanner takes tokens from the [`Lexer`], keeps the stack of open element names (in
+//! one reused string, so opening an element allocates nothing) and enforces the
+//! document-wide rules:
 //!
-//! * no `<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`, `<!ATTLIST` or `<!NOTATION` (no DTD);
-//! * no entity references except `&lt; &gt; &amp; &apos; &quot;` and `&#N;`/`&#xN;`;
 //! * start and end tags balance and match;
-//! * nesting depth ≤ `max_depth`; element count ≤ `max_elements`;
+//! * nesting depth ≤ `max_depth`; element count ≤ `max_elements` (in the whole input, or
+//!   per selected element for the streaming reader);
 //! * no text outside elements (several top-level elements are allowed, so that files made
 //!   by concatenating `virsh` outputs read as they are).
 //!
@@ -23,363 +21,26 @@
 //! | `[W]/domainCapabilities/cpu/mode[@name='host-model'][@supported='yes']` | domcapabilities |
 //! | `cpudata` (top level)                  | a CPUID/MSR/PVR dump (dump mode only)   |
 //!
-//! Each selected element's bytes (only those) are kept and handed, one at a time, to the
-//! tree parser (roxmltree, DTDs disallowed, node limit set); everything else is dropped as
-//! soon as it is scanned. Memory is therefore bounded by the largest selected element,
-//! whatever the length of the file.
+//! Every token inside a selected element goes to its reader (`cpu::CpuBuilder`,
+//! `cpudata::DataBuilder`) as borrowed bytes; the definition is complete at the element's
+//! end tag. Only the selected element's bytes stay in memory (the lexer is pinned at its
+//! start), so memory is bounded by the largest selected element, whatever the length of
+//! the file.
+//!
+//! Inside a selected element the stricter rules of a standalone XML document also hold
+//! (they are what a tree parser of that element alone would refuse): no control
+//! characters or U+FFFE/U+FFFF, no `--` inside comments, no `]]>` in text, no XML
+//! declaration, XML 1.0 names, and every namespace prefix declared inside the element.
+//! Their first violation is reported when the element ends, before any libvirt rule,
+//! unless a lexical or nesting error comes first. Elements in a namespace are not CPU data.
+use crate::cpu::{CpuBuilder, Tag};
+use crate::cpudata::DataBuilder;
 use crate::error::{ErrorKind, XmlError};
-use crate::model::Pos;
+use crate::lex::{flag, Attr, LexError, Lexed, Lexer, Tok};
+use crate::model::{CpuData, CpuDef, Pos};
+use crate::text::{is_xml_name, non_xml_char, pos_after, push_text};
 use crate::Limits;
 use std::io::BufRead;
-
-/// A running line/column position.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Tracker {
-    line: u32,
-    col: u32,
-}
-
-impl Tracker {
-    pub(crate) fn start() -> Tracker {
-        Tracker { line: 1, col: 1 }
-    }
-
-    pub(crate) fn pos(self) -> Pos {
-        Pos {
-            line: self.line,
-            column: self.col,
-        }
-    }
-
-    /// Moves past `bytes` (columns count characters: UTF-8 continuation bytes are skipped).
-    pub(crate) fn advance(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if b == b'\n' {
-                self.line = self.line.saturating_add(1);
-                self.col = 1;
-            } else if b & 0xC0 != 0x80 {
-                self.col = self.col.saturating_add(1);
-            }
-        }
-    }
-
-    /// The position `off` bytes further on.
-    pub(crate) fn at(mut self, bytes: &[u8], off: usize) -> Pos {
-        self.advance(&bytes[..off.min(bytes.len())]);
-        self.pos()
-    }
-}
-
-/// One lexical token.
-#[derive(Debug)]
-enum Token {
-    /// Character data; the offset of its first non-whitespace byte, if any.
-    Text { solid: Option<usize> },
-    /// Comment or processing instruction.
-    Other,
-    /// `<![CDATA[...]]>`.
-    CData,
-    /// `<name attr='v' ...>` or `<name .../>`.
-    Start {
-        name: String,
-        attrs: Vec<(String, String)>,
-        empty: bool,
-    },
-    /// `</name>`.
-    End { name: String },
-}
-
-/// A scan failure at a byte offset from the token start.
-type ScanErr = (usize, ErrorKind);
-
-fn syn(off: usize, msg: impl Into<String>) -> ScanErr {
-    (off, ErrorKind::Syntax(msg.into()))
-}
-
-fn is_name_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
-}
-
-fn is_name_char(b: u8) -> bool {
-    is_name_start(b) || b.is_ascii_digit() || b == b'-' || b == b'.'
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    if from > hay.len() {
-        return None;
-    }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// Checks the entity and character references of text or an attribute value.
-fn check_refs(s: &[u8], base: usize) -> Result<(), ScanErr> {
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] != b'&' {
-            i += 1;
-            continue;
-        }
-        let end = s[i + 1..]
-            .iter()
-            .take(64)
-            .position(|&b| b == b';')
-            .map(|p| p + i + 1);
-        let Some(end) = end else {
-            return Err(syn(
-                base + i,
-                "'&' must start an entity or character reference (write &amp; for a literal '&')",
-            ));
-        };
-        let name = &s[i + 1..end];
-        let ok = match name {
-            b"lt" | b"gt" | b"amp" | b"apos" | b"quot" => true,
-            [b'#', b'x', hex @ ..] => char_ref(hex, 16),
-            [b'#', dec @ ..] => char_ref(dec, 10),
-            _ => {
-                let shown = String::from_utf8_lossy(name).into_owned();
-                if name.first().is_some_and(|&b| is_name_start(b))
-                    && name.iter().all(|&b| is_name_char(b))
-                {
-                    return Err((base + i, ErrorKind::UnknownEntity(shown)));
-                }
-                return Err(syn(base + i, format!("malformed reference '&{shown};'")));
-            }
-        };
-        if !ok {
-            return Err(syn(
-                base + i,
-                format!(
-                    "invalid character reference '&{};'",
-                    String::from_utf8_lossy(name)
-                ),
-            ));
-        }
-        i = end + 1;
-    }
-    Ok(())
-}
-
-fn char_ref(digits: &[u8], radix: u32) -> bool {
-    let Ok(s) = std::str::from_utf8(digits) else {
-        return false;
-    };
-    if s.is_empty() || !s.chars().all(|c| c.is_digit(radix)) {
-        return false;
-    }
-    match u32::from_str_radix(s, radix).ok().and_then(char::from_u32) {
-        Some(c) => {
-            matches!(c, '\t' | '\n' | '\r') || c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}'
-        }
-        None => false,
-    }
-}
-
-/// Reads a name at `s[i..]`; returns its end.
-fn name_end(s: &[u8], i: usize) -> usize {
-    let mut j = i;
-    if j < s.len() && is_name_start(s[j]) {
-        j += 1;
-        while j < s.len() && is_name_char(s[j]) {
-            j += 1;
-        }
-    }
-    j
-}
-
-/// Reads one token at the start of `s`. `Ok(None)`: more bytes are needed.
-fn token(s: &[u8], eof: bool) -> Result<Option<(Token, usize)>, ScanErr> {
-    let more = |msg: &str| -> Result<Option<(Token, usize)>, ScanErr> {
-        if eof {
-            Err(syn(0, msg))
-        } else {
-            Ok(None)
-        }
-    };
-    let Some(&first) = s.first() else {
-        return more("unexpected end of input");
-    };
-    if first != b'<' {
-        let end = match s.iter().position(|&b| b == b'<') {
-            Some(e) => e,
-            None if eof => s.len(),
-            None => return Ok(None),
-        };
-        let text = &s[..end];
-        check_refs(text, 0)?;
-        let solid = text.iter().position(|&b| !is_space(b));
-        return Ok(Some((Token::Text { solid }, end)));
-    }
-    if s.len() < 2 {
-        return more("unexpected end of input after '<'");
-    }
-    match s[1] {
-        b'!' => {
-            if s.len() < 10 && !eof {
-                return Ok(None);
-            }
-            if s.starts_with(b"<!--") {
-                return match find(s, 4, b"-->") {
-                    Some(e) => Ok(Some((Token::Other, e + 3))),
-                    None => more("unexpected end of input inside a comment"),
-                };
-            }
-            if s.starts_with(b"<![CDATA[") {
-                return match find(s, 9, b"]]>") {
-                    Some(e) => Ok(Some((Token::CData, e + 3))),
-                    None => more("unexpected end of input inside a CDATA section"),
-                };
-            }
-            for decl in [
-                &b"<!DOCTYPE"[..],
-                b"<!ENTITY",
-                b"<!ELEMENT",
-                b"<!ATTLIST",
-                b"<!NOTATION",
-            ] {
-                if s.starts_with(decl) {
-                    return Err((0, ErrorKind::Dtd));
-                }
-            }
-            Err(syn(0, "malformed markup after '<!'"))
-        }
-        b'?' => match find(s, 2, b"?>") {
-            Some(e) => Ok(Some((Token::Other, e + 2))),
-            None => more("unexpected end of input inside a processing instruction"),
-        },
-        b'/' => {
-            let Some(e) = s.iter().position(|&b| b == b'>') else {
-                return more("unexpected end of input inside an end tag");
-            };
-            let ne = name_end(s, 2);
-            if ne == 2 {
-                return Err(syn(2, "expected an element name after '</'"));
-            }
-            if !s[ne..e].iter().all(|&b| is_space(b)) {
-                return Err(syn(ne, "expected '>' to close the end tag"));
-            }
-            let name = String::from_utf8_lossy(&s[2..ne]).into_owned();
-            Ok(Some((Token::End { name }, e + 1)))
-        }
-        _ => start_tag(s, eof),
-    }
-}
-
-fn start_tag(s: &[u8], eof: bool) -> Result<Option<(Token, usize)>, ScanErr> {
-    let ne = name_end(s, 1);
-    if ne == 1 {
-        return Err(syn(1, "expected an element name after '<'"));
-    }
-    let name = String::from_utf8_lossy(&s[1..ne]).into_owned();
-    let mut attrs: Vec<(String, String)> = Vec::new();
-    let mut i = ne;
-    let need_more = |eof: bool| {
-        if eof {
-            Err(syn(
-                0,
-                format!("unexpected end of input inside the <{name}> tag"),
-            ))
-        } else {
-            Ok(None)
-        }
-    };
-    loop {
-        let ws = i;
-        while i < s.len() && is_space(s[i]) {
-            i += 1;
-        }
-        if i >= s.len() {
-            return need_more(eof);
-        }
-        match s[i] {
-            b'>' => {
-                return Ok(Some((
-                    Token::Start {
-                        name,
-                        attrs,
-                        empty: false,
-                    },
-                    i + 1,
-                )))
-            }
-            b'/' => {
-                if i + 1 >= s.len() {
-                    return need_more(eof);
-                }
-                if s[i + 1] != b'>' {
-                    return Err(syn(i, "expected '/>' or '>'"));
-                }
-                return Ok(Some((
-                    Token::Start {
-                        name,
-                        attrs,
-                        empty: true,
-                    },
-                    i + 2,
-                )));
-            }
-            _ => {}
-        }
-        if i == ws {
-            return Err(syn(i, "expected whitespace, '>' or '/>'"));
-        }
-        let an = name_end(s, i);
-        if an == i {
-            return Err(syn(i, "expected an attribute name, '>' or '/>'"));
-        }
-        let aname = String::from_utf8_lossy(&s[i..an]).into_owned();
-        let at_name = i;
-        i = an;
-        while i < s.len() && is_space(s[i]) {
-            i += 1;
-        }
-        if i >= s.len() {
-            return need_more(eof);
-        }
-        if s[i] != b'=' {
-            return Err(syn(
-                i,
-                format!("expected '=' after attribute name '{aname}'"),
-            ));
-        }
-        i += 1;
-        while i < s.len() && is_space(s[i]) {
-            i += 1;
-        }
-        if i >= s.len() {
-            return need_more(eof);
-        }
-        let q = s[i];
-        if q != b'\'' && q != b'"' {
-            return Err(syn(
-                i,
-                format!("expected a quoted value for attribute '{aname}'"),
-            ));
-        }
-        let Some(close) = s[i + 1..].iter().position(|&b| b == q).map(|p| p + i + 1) else {
-            return need_more(eof);
-        };
-        let val = &s[i + 1..close];
-        if let Some(lt) = val.iter().position(|&b| b == b'<') {
-            return Err(syn(
-                i + 1 + lt,
-                format!("'<' is not allowed in the value of attribute '{aname}'"),
-            ));
-        }
-        check_refs(val, i + 1)?;
-        if attrs.iter().any(|(n, _)| *n == aname) {
-            return Err(syn(at_name, format!("attribute '{aname}' is given twice")));
-        }
-        attrs.push((aname, String::from_utf8_lossy(val).into_owned()));
-        i = close + 1;
-    }
-}
 
 /// What the scanner looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -392,7 +53,7 @@ pub(crate) enum Target {
 
 /// What a selected element is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ChunkKind {
+enum Kind {
     /// A `<cpu>` element.
     Cpu,
     /// A domcapabilities `<mode name='host-model'>`, read as a `<cpu>` without attributes.
@@ -401,64 +62,217 @@ pub(crate) enum ChunkKind {
     CpuData,
 }
 
-/// The text of one selected element and where it starts.
-pub(crate) struct Chunk {
-    pub(crate) text: String,
-    pub(crate) pos: Pos,
-    pub(crate) kind: ChunkKind,
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Cpu => "cpu",
+            Kind::HostModelMode => "mode",
+            Kind::CpuData => "cpudata",
+        }
+    }
 }
 
+/// A definition read from the input.
+pub(crate) enum Item {
+    Cpu(CpuDef),
+    Data(CpuData),
+}
+
+/// The selected element being read.
 struct Open {
-    start: usize,
+    /// Absolute input offset of its start tag.
+    start: u64,
     pos: Pos,
+    /// Stack depth outside it.
     depth: usize,
-    kind: ChunkKind,
-    name: String,
+    kind: Kind,
     elements: usize,
 }
 
-/// Finds the selected elements of a byte stream, one at a time.
+/// The standalone-document rules inside a selected element (see the module docs).
+#[derive(Default)]
+struct Strict {
+    error: Option<XmlError>,
+    /// Namespace declarations in scope: (level declared at, prefix, or "" for the default
+    /// namespace, whether the URI is empty).
+    ns: Vec<(usize, String, bool)>,
+}
+
+impl Strict {
+    fn reset(&mut self) {
+        self.error = None;
+        self.ns.clear();
+    }
+
+    fn fail(&mut self, pos: Pos, msg: impl Into<String>) {
+        if self.error.is_none() {
+            self.error = Some(XmlError::syntax(pos, msg));
+        }
+    }
+
+    /// Checks the characters of a token flagged suspect; `pos`: where it starts.
+    fn chars(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Some((off, c)) = non_xml_char(bytes) {
+            let p = pos_after(pos(), bytes, off);
+            self.fail(p, format!("character U+{c:04X} is not allowed in XML"));
+        }
+    }
+
+    fn comment(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
+        let body = &bytes[4..bytes.len() - 3];
+        if memchr::memmem::find(body, b"--").is_some() || body.ends_with(b"-") {
+            self.fail(pos(), "comment contains '--'");
+        }
+    }
+
+    /// `]]>` in text: reported where the text ends, as a tree parser finds it.
+    fn text(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
+        if memchr::memmem::find(bytes, b"]]>").is_some() {
+            let p = pos_after(pos(), bytes, bytes.len());
+            self.fail(p, "']]>' is not allowed inside a character data");
+        }
+    }
+
+    fn pi(&mut self, bytes: &[u8], pos: impl Fn() -> Pos) {
+        if bytes.starts_with(b"<?xml ") {
+            self.fail(pos(), "unexpected XML declaration");
+            return;
+        }
+        let end = crate::text::name_end(bytes, 2);
+        let ok = end > 2 && std::str::from_utf8(&bytes[2..end]).is_ok_and(is_xml_name);
+        if !ok {
+            self.fail(pos_after(pos(), bytes, 2), "invalid name token");
+        }
+    }
+
+    /// Declares the namespaces of a start tag at `level` and checks its names; returns
+    /// whether the element is in a namespace. `special`: the lexer saw a name with `:` or
+    /// a non-ASCII byte, or an `xmlns` attribute (else there is nothing to do).
+    fn start(&mut self, level: usize, tag: &Tag, special: bool) -> bool {
+        if !special {
+            return !self.ns.is_empty() && self.foreign(b"");
+        }
+        for a in tag.attrs {
+            let name = a.name(tag.bytes);
+            let prefix = match name {
+                b"xmlns" => "",
+                _ => match name.strip_prefix(b"xmlns:") {
+                    Some(p) => std::str::from_utf8(p).unwrap_or(""),
+                    None => continue,
+                },
+            };
+            let empty = a.value.0 == a.value.1;
+            self.ns.push((level, prefix.to_string(), empty));
+        }
+        let tag_name = std::str::from_utf8(tag.name).unwrap_or("");
+        if self.error.is_some() {
+            return self.foreign(tag.name);
+        }
+        if !is_xml_name(tag_name) {
+            self.fail(pos_after(tag.pos, tag.bytes, 1), "invalid name token");
+        }
+        for a in tag.attrs {
+            let name = std::str::from_utf8(a.name(tag.bytes)).unwrap_or("");
+            if !is_xml_name(name) {
+                self.fail(
+                    pos_after(tag.pos, tag.bytes, a.name.0 as usize),
+                    "invalid name token",
+                );
+            }
+            if let Some(p) = prefix(name) {
+                if p != "xmlns" && p != "xml" && !self.declared(p) {
+                    let at = pos_after(tag.pos, tag.bytes, a.name.0 as usize);
+                    self.fail(at, format!("unknown namespace prefix '{p}'"));
+                }
+            }
+        }
+        if let Some(p) = prefix(tag_name) {
+            if p != "xml" && !self.declared(p) {
+                let at = pos_after(tag.pos, tag.bytes, 1);
+                self.fail(at, format!("unknown namespace prefix '{p}'"));
+            }
+        }
+        self.foreign(tag.name)
+    }
+
+    fn declared(&self, prefix: &str) -> bool {
+        self.ns.iter().rev().any(|(_, p, _)| p == prefix)
+    }
+
+    /// Whether an element name is in a namespace.
+    fn foreign(&self, name: &[u8]) -> bool {
+        let prefixed = name.iter().skip(1).any(|&b| b == b':');
+        if self.ns.is_empty() || prefixed {
+            return prefixed;
+        }
+        self.ns
+            .iter()
+            .rev()
+            .find(|(_, p, _)| p.is_empty())
+            .is_some_and(|(_, _, empty)| !empty)
+    }
+
+    /// Leaves `level`: its declarations go out of scope.
+    fn end(&mut self, level: usize) {
+        while self.ns.last().is_some_and(|(l, _, _)| *l >= level) {
+            self.ns.pop();
+        }
+    }
+}
+
+/// The namespace prefix of a name (`p` of `p:local`; a leading `:` is not a prefix).
+fn prefix(name: &str) -> Option<&str> {
+    name.split_once(':')
+        .map(|(p, _)| p)
+        .filter(|p| !p.is_empty())
+}
+
+/// Finds and reads the selected elements of a byte stream, one at a time.
 pub(crate) struct Scanner<R> {
-    src: R,
+    lex: Lexer<R>,
     limits: Limits,
-    /// Limits apply to the whole input (`true`) or to each selected element (`false`).
     whole: bool,
     target: Target,
-    buf: Vec<u8>,
-    at: usize,
-    tracker: Tracker,
-    eof: bool,
-    stack: Vec<(String, Pos)>,
+    /// Names of the open elements, concatenated.
+    names: Vec<u8>,
+    /// Open elements: where each name ends in `names`, and where the element starts.
+    stack: Vec<(usize, Pos)>,
     elements: usize,
     open: Option<Open>,
     found: usize,
     first_root: Option<(String, Pos)>,
     done: bool,
-    /// Whether a leading byte-order mark has been looked for.
-    bom_checked: bool,
+    cpu: CpuBuilder,
+    data: DataBuilder,
+    strict: Strict,
+    /// `domainCapabilities/arch`, for the host-model definitions after it.
+    doc_arch: Option<String>,
+    /// Whether the text being read is `domainCapabilities/arch`.
+    in_doc_arch: bool,
 }
-
-/// How many bytes are read from the source at a time.
-const READ_SIZE: usize = 64 * 1024;
 
 impl<R: BufRead> Scanner<R> {
     pub(crate) fn new(src: R, limits: Limits, whole: bool, target: Target) -> Scanner<R> {
         Scanner {
-            src,
+            lex: Lexer::new(src, limits, whole),
             limits,
             whole,
             target,
-            buf: Vec::new(),
-            at: 0,
-            tracker: Tracker::start(),
-            eof: false,
+            names: Vec::new(),
             stack: Vec::new(),
             elements: 0,
             open: None,
             found: 0,
             first_root: None,
             done: false,
-            bom_checked: false,
+            cpu: CpuBuilder::default(),
+            data: DataBuilder::default(),
+            strict: Strict::default(),
+            doc_arch: None,
+            in_doc_arch: false,
         }
     }
 
@@ -467,188 +281,204 @@ impl<R: BufRead> Scanner<R> {
         self.found
     }
 
-    fn fail(&mut self, e: XmlError) -> Option<Result<Chunk, XmlError>> {
+    fn fail(&mut self, e: XmlError) -> Option<Result<Item, XmlError>> {
         self.done = true;
         Some(Err(e))
     }
 
-    /// Reads more bytes; drops what is no longer needed first.
-    fn fill(&mut self) -> Result<(), XmlError> {
-        let keep = self.open.as_ref().map_or(self.at, |o| o.start);
-        if keep > 0 {
-            self.buf.drain(..keep);
-            self.at -= keep;
-            if let Some(o) = self.open.as_mut() {
-                o.start = 0;
-            }
-        }
-        let pending = self.buf.len();
-        if !self.whole && pending > self.limits.max_bytes {
-            let e = match &self.open {
-                Some(o) => XmlError::new(
-                    o.pos,
-                    ErrorKind::ElementTooLarge {
-                        name: o.name.clone(),
-                        limit: self.limits.max_bytes,
-                    },
-                ),
-                None => XmlError::new(
-                    self.tracker.pos(),
-                    ErrorKind::Syntax(format!(
-                        "markup or text larger than {} bytes",
-                        self.limits.max_bytes
-                    )),
-                ),
-            };
-            return Err(e);
-        }
-        let chunk = match self.src.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
-            Err(e) => {
-                return Err(XmlError::new(
-                    self.tracker.pos(),
-                    ErrorKind::Io(e.to_string()),
-                ))
-            }
-        };
-        if chunk.is_empty() {
-            self.eof = true;
-            return Ok(());
-        }
-        let n = chunk.len().min(READ_SIZE);
-        self.buf.extend_from_slice(&chunk[..n]);
-        self.src.consume(n);
-        Ok(())
+    fn name_at(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.stack[i - 1].0 };
+        &self.names[start..self.stack[i].0]
     }
 
-    fn selects(&self, name: &str, attrs: &[(String, String)]) -> Option<ChunkKind> {
+    /// The stack's names after the optional wrapper.
+    fn path_start(&self) -> usize {
+        match self.stack.first() {
+            Some(_)
+                if !matches!(
+                    self.name_at(0),
+                    b"cpu" | b"domain" | b"capabilities" | b"domainCapabilities"
+                ) =>
+            {
+                1
+            }
+            _ => 0,
+        }
+    }
+
+    fn path_is(&self, want: &[&str]) -> bool {
+        let from = self.path_start();
+        self.stack.len() == from + want.len()
+            && want
+                .iter()
+                .enumerate()
+                .all(|(k, w)| self.name_at(from + k) == w.as_bytes())
+    }
+
+    fn selects(&self, name: &[u8], tag: &Tag) -> Option<Kind> {
         if self.target == Target::CpuData {
-            return (self.stack.is_empty() && name == "cpudata").then_some(ChunkKind::CpuData);
+            return (self.stack.is_empty() && name == b"cpudata").then_some(Kind::CpuData);
         }
         if self.stack.len() > 3 {
             return None;
         }
-        let names: Vec<&str> = self.stack.iter().map(|(n, _)| n.as_str()).collect();
-        let mut p = &names[..];
-        if let Some(first) = p.first() {
-            if !matches!(
-                *first,
-                "cpu" | "domain" | "capabilities" | "domainCapabilities"
-            ) {
-                p = &p[1..];
-            }
-        }
-        let attr = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        match (p, name) {
-            ([], "cpu") | (["domain"], "cpu") | (["capabilities", "host"], "cpu") => {
-                Some(ChunkKind::Cpu)
-            }
-            (["domainCapabilities", "cpu"], "mode")
-                if attr("name") == Some("host-model") && attr("supported") == Some("yes") =>
+        match name {
+            b"cpu"
+                if self.path_is(&[])
+                    || self.path_is(&["domain"])
+                    || self.path_is(&["capabilities", "host"]) =>
             {
-                Some(ChunkKind::HostModelMode)
+                Some(Kind::Cpu)
+            }
+            b"mode"
+                if self.path_is(&["domainCapabilities", "cpu"])
+                    && tag.attr("name").as_deref() == Some("host-model")
+                    && tag.attr("supported").as_deref() == Some("yes") =>
+            {
+                Some(Kind::HostModelMode)
             }
             _ => None,
         }
     }
 
-    /// The next selected element, or an error, or `None` at the end.
-    pub(crate) fn next_chunk(&mut self) -> Option<Result<Chunk, XmlError>> {
+    /// The next selected definition, or an error, or `None` at the end.
+    pub(crate) fn next_item(&mut self) -> Option<Result<Item, XmlError>> {
         loop {
             if self.done {
                 return None;
             }
-            if self.at >= self.buf.len() {
-                if !self.eof {
-                    if let Err(e) = self.fill() {
-                        return self.fail(e);
-                    }
-                    continue;
-                }
-                return self.finish();
-            }
-            if !self.bom_checked {
-                // A UTF-8 byte-order mark may open the input; it takes no column.
-                if self.buf.len() < 3 && !self.eof {
-                    if let Err(e) = self.fill() {
-                        return self.fail(e);
-                    }
-                    continue;
-                }
-                self.bom_checked = true;
-                if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                    self.at = 3;
-                }
-                continue;
-            }
-            let step = token(&self.buf[self.at..], self.eof);
-            let (tok, len) = match step {
-                Ok(Some(t)) => t,
-                Ok(None) => {
-                    if let Err(e) = self.fill() {
-                        return self.fail(e);
-                    }
-                    continue;
-                }
-                Err((off, kind)) => {
-                    let pos = self.tracker.at(&self.buf[self.at..], off);
-                    return self.fail(XmlError::new(pos, kind));
+            let lexed = match self.lex.next() {
+                Ok(Some(l)) => l,
+                Ok(None) => return self.finish(),
+                Err(LexError::Xml(e)) => return self.fail(e),
+                Err(LexError::Overflow) => {
+                    let e = match &self.open {
+                        Some(o) => XmlError::new(
+                            o.pos,
+                            ErrorKind::ElementTooLarge {
+                                name: o.kind.name().to_string(),
+                                limit: self.limits.max_bytes,
+                            },
+                        ),
+                        None => XmlError::new(
+                            self.lex.pos(),
+                            ErrorKind::Syntax(format!(
+                                "markup or text larger than {} bytes",
+                                self.limits.max_bytes
+                            )),
+                        ),
+                    };
+                    return self.fail(e);
                 }
             };
-            let tok_bytes = &self.buf[self.at..self.at + len];
-            if std::str::from_utf8(tok_bytes).is_err() {
-                let valid = match std::str::from_utf8(tok_bytes) {
-                    Err(e) => e.valid_up_to(),
-                    Ok(_) => 0,
-                };
-                let pos = self.tracker.at(tok_bytes, valid);
-                return self.fail(XmlError::new(pos, ErrorKind::NotUtf8));
-            }
-            let pos = match tok {
-                Token::Text { solid: Some(off) } => self.tracker.at(tok_bytes, off),
-                _ => self.tracker.pos(),
-            };
-            match self.on_token(tok, pos) {
+            match self.on_token(lexed) {
                 Err(e) => return self.fail(e),
-                Ok(complete) => {
-                    let start = self.at;
-                    self.tracker.advance(&self.buf[start..start + len]);
-                    self.at += len;
-                    if complete {
-                        if let Some(o) = self.open.take() {
-                            self.found += 1;
-                            let text =
-                                String::from_utf8_lossy(&self.buf[o.start..self.at]).into_owned();
-                            return Some(Ok(Chunk {
-                                text,
-                                pos: o.pos,
-                                kind: o.kind,
-                            }));
-                        }
-                    }
-                }
+                Ok(Some(item)) => return Some(Ok(item)),
+                Ok(None) => {}
             }
         }
     }
 
-    /// Applies one token; `Ok(true)` when it completes the selected element.
-    fn on_token(&mut self, tok: Token, pos: Pos) -> Result<bool, XmlError> {
+    /// Whitespace-only text before a tag (see [`Lexed`]): what a text token of it does.
+    fn on_ws(&mut self, from: usize, to: usize) {
+        let level = self
+            .open
+            .as_ref()
+            .map(|o| (o.kind, self.stack.len() - o.depth));
+        let bytes = &self.lex.buf()[from..to];
+        match level {
+            // whitespace changes nothing in a dump (no error, no item)
+            Some((Kind::CpuData, _)) => {}
+            Some((_, level)) => self.cpu.text(level, bytes, false),
+            None if self.in_doc_arch => {
+                if let Some(a) = self.doc_arch.as_mut() {
+                    push_text(a, bytes);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Applies one token; a definition when it completes the selected element.
+    fn on_token(&mut self, l: Lexed) -> Result<Option<Item>, XmlError> {
+        let Lexed {
+            tok,
+            start,
+            len,
+            flags,
+            ws,
+        } = l;
+        if ws > 0 {
+            self.on_ws(start - ws, start);
+        }
+        let lex = &self.lex;
+        let bytes = &lex.buf()[start..start + len];
+        let attrs: &[Attr] = &lex.attrs;
+        let at = || lex.pos_at(start);
+        // The open-element count inside the selected element.
+        let level = self.open.as_ref().map(|o| self.stack.len() - o.depth);
+        if level.is_some() && flags & flag::SUSPECT != 0 {
+            self.strict.chars(bytes, at);
+        }
         match tok {
-            Token::Text { solid } => {
-                if solid.is_some() && self.stack.is_empty() {
+            Tok::Text { solid } => {
+                if let (Some(off), true) = (solid, self.stack.is_empty()) {
+                    let pos = lex.pos_at(start + off);
                     return Err(XmlError::syntax(pos, "text outside any element"));
                 }
-                Ok(false)
-            }
-            Token::CData => {
-                if self.stack.is_empty() {
-                    return Err(XmlError::syntax(pos, "CDATA section outside any element"));
+                if let Some(level) = level {
+                    if flags & flag::BRACKET != 0 {
+                        self.strict.text(bytes, at);
+                    }
+                    match self.open.as_ref().map(|o| o.kind) {
+                        Some(Kind::CpuData) => self.data.text(level, bytes, false, at),
+                        _ => self.cpu.text(level, bytes, false),
+                    }
+                } else if self.in_doc_arch {
+                    if let Some(a) = self.doc_arch.as_mut() {
+                        push_text(a, bytes);
+                    }
                 }
-                Ok(false)
+                Ok(None)
             }
-            Token::Other => Ok(false),
-            Token::Start { name, attrs, empty } => {
+            Tok::CData => {
+                if self.stack.is_empty() {
+                    return Err(XmlError::syntax(at(), "CDATA section outside any element"));
+                }
+                let body = &bytes[9..len - 3];
+                if let Some(level) = level {
+                    match self.open.as_ref().map(|o| o.kind) {
+                        Some(Kind::CpuData) => self.data.text(level, body, true, at),
+                        _ => self.cpu.text(level, body, true),
+                    }
+                } else if self.in_doc_arch {
+                    if let Some(a) = self.doc_arch.as_mut() {
+                        crate::text::push_cdata(a, body);
+                    }
+                }
+                Ok(None)
+            }
+            Tok::Comment | Tok::Pi => {
+                if level.is_some() {
+                    if tok == Tok::Comment {
+                        self.strict.comment(bytes, at);
+                    } else {
+                        self.strict.pi(bytes, at);
+                    }
+                    self.data.markup();
+                }
+                Ok(None)
+            }
+            Tok::Start { name_end, empty } => {
+                let pos = at();
+                let name = &bytes[1..name_end];
+                let tag = Tag {
+                    name,
+                    bytes,
+                    attrs,
+                    pos,
+                };
+                let special = flags & flag::NAMES != 0;
                 let depth = self.stack.len() + 1;
                 if depth > self.limits.max_depth as usize {
                     return Err(XmlError::new(
@@ -676,61 +506,141 @@ impl<R: BufRead> Scanner<R> {
                     ));
                 }
                 if self.stack.is_empty() && self.first_root.is_none() {
-                    self.first_root = Some((name.clone(), pos));
+                    self.first_root = Some((tag.name_str().into_owned(), pos));
                 }
+                let mut level = level;
                 if self.open.is_none() {
-                    if let Some(kind) = self.selects(&name, &attrs) {
+                    if let Some(kind) = self.selects(name, &tag) {
                         if self.target == Target::CpuData && self.found > 0 {
                             return Err(XmlError::invalid(pos, "more than one <cpudata> element"));
                         }
                         self.open = Some(Open {
-                            start: self.at,
+                            start: lex.absolute(start),
                             pos,
                             depth: self.stack.len(),
                             kind,
-                            name: name.clone(),
                             elements: 1,
                         });
-                        if empty {
-                            return Ok(true);
+                        lex.pin(start);
+                        self.strict.reset();
+                        if flags & flag::SUSPECT != 0 {
+                            self.strict.chars(bytes, at);
                         }
+                        self.strict.start(0, &tag, special);
+                        match kind {
+                            Kind::CpuData => self.data.begin(&tag),
+                            Kind::Cpu => self.cpu.begin(true, &tag),
+                            Kind::HostModelMode => self.cpu.begin(false, &tag),
+                        }
+                        if empty {
+                            return self.complete(start + len).map(Some);
+                        }
+                        level = None;
+                    } else if name == b"arch" && self.path_is(&["domainCapabilities"]) {
+                        self.doc_arch = Some(String::new());
+                        self.in_doc_arch = !empty;
+                    } else if name == b"domainCapabilities" && self.path_is(&[]) {
+                        self.doc_arch = None;
+                    }
+                }
+                if let Some(level) = level {
+                    let foreign = self.strict.start(level, &tag, special);
+                    match self.open.as_ref().map(|o| o.kind) {
+                        Some(Kind::CpuData) => self.data.start(level, &tag),
+                        _ => self.cpu.start(level, &tag, foreign),
+                    }
+                    if empty {
+                        self.strict.end(level);
+                        self.cpu.end(level);
+                        self.data.markup();
                     }
                 }
                 if !empty {
-                    self.stack.push((name, pos));
+                    self.names.extend_from_slice(name);
+                    self.stack.push((self.names.len(), pos));
                 }
-                Ok(false)
+                Ok(None)
             }
-            Token::End { name } => {
-                let Some((open, opos)) = self.stack.pop() else {
+            Tok::End { name_end } => {
+                let name = &bytes[2..name_end];
+                let Some(&(_, opos)) = self.stack.last() else {
                     return Err(XmlError::syntax(
-                        pos,
-                        format!("end tag </{name}> has no matching start tag"),
+                        at(),
+                        format!(
+                            "end tag </{}> has no matching start tag",
+                            String::from_utf8_lossy(name)
+                        ),
                     ));
                 };
-                if open != name {
+                let top = self.stack.len() - 1;
+                if self.name_at(top) != name {
                     return Err(XmlError::syntax(
-                        pos,
+                        at(),
                         format!(
-                            "expected </{open}> (opened at {}:{}), found </{name}>",
-                            opos.line, opos.column
+                            "expected </{}> (opened at {}:{}), found </{}>",
+                            String::from_utf8_lossy(self.name_at(top)),
+                            opos.line,
+                            opos.column,
+                            String::from_utf8_lossy(name)
                         ),
                     ));
                 }
-                Ok(self
-                    .open
-                    .as_ref()
-                    .is_some_and(|o| o.depth == self.stack.len()))
+                let from = if top == 0 { 0 } else { self.stack[top - 1].0 };
+                self.names.truncate(from);
+                self.stack.pop();
+                self.in_doc_arch = false;
+                if let Some(o) = &self.open {
+                    let level = self.stack.len() - o.depth;
+                    if level == 0 {
+                        return self.complete(start + len).map(Some);
+                    }
+                    self.strict.end(level);
+                    self.cpu.end(level);
+                    self.data.markup();
+                }
+                Ok(None)
             }
         }
     }
 
-    fn finish(&mut self) -> Option<Result<Chunk, XmlError>> {
-        let pos = self.tracker.pos();
-        if let Some((name, opos)) = self.stack.last() {
+    /// The selected element ended at window offset `end`.
+    fn complete(&mut self, end: usize) -> Result<Item, XmlError> {
+        let Some(o) = self.open.take() else {
+            return Err(XmlError::invalid(self.lex.pos(), "no element is open"));
+        };
+        self.lex.unpin();
+        self.found += 1;
+        let size = self.lex.absolute(end) - o.start;
+        if !self.whole && size > self.limits.max_bytes as u64 {
+            return Err(XmlError::new(
+                o.pos,
+                ErrorKind::ElementTooLarge {
+                    name: o.kind.name().to_string(),
+                    limit: self.limits.max_bytes,
+                },
+            ));
+        }
+        if let Some(e) = self.strict.error.take() {
+            return Err(e);
+        }
+        match o.kind {
+            Kind::CpuData => self.data.finish().map(Item::Data),
+            Kind::Cpu => self.cpu.finish().map(Item::Cpu),
+            Kind::HostModelMode => self.cpu.finish().map(|mut c| {
+                c.arch = self.doc_arch.clone().filter(|a| !a.trim().is_empty());
+                Item::Cpu(c)
+            }),
+        }
+    }
+
+    fn finish(&mut self) -> Option<Result<Item, XmlError>> {
+        let pos = self.lex.pos();
+        if let Some(&(_, opos)) = self.stack.last() {
             let msg = format!(
-                "unexpected end of input: <{name}> opened at {}:{} is not closed",
-                opos.line, opos.column
+                "unexpected end of input: <{}> opened at {}:{} is not closed",
+                String::from_utf8_lossy(self.name_at(self.stack.len() - 1)),
+                opos.line,
+                opos.column
             );
             return self.fail(XmlError::syntax(pos, msg));
         }

@@ -54,6 +54,13 @@ fn xml_stream_seeds_hold() {
 }
 
 #[test]
+fn xml_sniff_seeds_hold() {
+    for s in all_seeds() {
+        each_prefix(&s, fuzzing::sniff_bytes);
+    }
+}
+
+#[test]
 fn seeds_that_should_parse_do() {
     // The corpus is not all junk: each target has seeds that pass its parser.
     let ok_cpus = seeds("xml_cpu")

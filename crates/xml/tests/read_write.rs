@@ -321,3 +321,134 @@ fn positions_inside_a_cpu_that_starts_mid_line_are_input_positions() {
         }
     );
 }
+
+#[test]
+fn reading_is_linear_in_the_number_of_features() {
+    // 300 000 features on one line (7 MB): every feature's column is counted from the
+    // previous one, never from the start of the document.
+    let n = 300_000;
+    let mut text = String::from("<cpu><model>Haswell</model>");
+    for i in 0..n {
+        text.push_str(&format!("<feature name='f{i}'/>"));
+    }
+    text.push_str("</cpu>\n");
+    let c = one(&text);
+    assert_eq!(c.features.len(), n);
+    let last = c.features.last().unwrap();
+    assert_eq!(last.name, format!("f{}", n - 1));
+    let column = text.rfind("<feature").unwrap() + 1;
+    assert_eq!(
+        last.pos,
+        Pos {
+            line: 1,
+            column: column as u32
+        }
+    );
+    // the same through the streaming reader and a small buffer
+    let streamed: Vec<CpuDef> =
+        CpuReader::new(std::io::BufReader::with_capacity(100, text.as_bytes()))
+            .collect::<Result<_, _>>()
+            .unwrap();
+    assert_eq!(streamed, vec![c]);
+}
+
+#[test]
+fn error_positions_after_a_byte_order_mark() {
+    let text = "\u{FEFF}<cpu>\n<model>a</model><feature name='x'/><feature name='x'/></cpu>";
+    let expected = "2:36: feature 'x' specified more than once (first at 2:17)";
+    assert_eq!(err(text), expected);
+    let streamed = CpuReader::new(std::io::BufReader::with_capacity(1, text.as_bytes()))
+        .next()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(streamed.to_string(), expected);
+    assert_eq!(
+        err("\u{FEFF}  <cpu>\n <model>a</mdel></cpu>"),
+        "2:10: expected </model> (opened at 2:2), found </mdel>"
+    );
+}
+
+#[test]
+fn domain_capabilities_and_capabilities_name_their_architecture() {
+    let domcaps = "<domainCapabilities><path>/usr/bin/qemu-system-x86_64</path>\
+        <domain>kvm</domain><arch>x86_64</arch><cpu>\
+        <mode name='host-model' supported='yes'><model fallback='forbid'>Skylake-Client</model>\
+        <feature policy='require' name='ss'/></mode></cpu></domainCapabilities>";
+    let v = parse_cpus(domcaps).unwrap();
+    assert_eq!(v[0].kind, CpuKind::Guest);
+    assert_eq!(v[0].arch.as_deref(), Some("x86_64"));
+    // libvirt writes no <arch> for a guest: the round trip drops it
+    assert_eq!(v[0].normalized().arch, None);
+    assert!(!write_cpu(&v[0]).contains("<arch>"));
+    let caps =
+        "<capabilities><host><cpu><arch>s390x</arch><model>z14</model></cpu></host></capabilities>";
+    assert_eq!(parse_cpus(caps).unwrap()[0].arch.as_deref(), Some("s390x"));
+}
+
+#[test]
+fn inside_a_cpu_the_rules_of_a_standalone_document_hold() {
+    // outside the CPU element these pass, inside they do not
+    assert!(parse_cpus("<!-- a -- b --><cpu/>").is_ok());
+    assert_eq!(
+        err("<cpu><!-- a -- b --><model>a</model></cpu>"),
+        "1:6: comment contains '--'"
+    );
+    assert_eq!(
+        err("<cpu><model>a\u{1}</model></cpu>"),
+        "1:14: character U+0001 is not allowed in XML"
+    );
+    assert_eq!(
+        err("<cpu><model>a</model><q:feature name='x'/></cpu>"),
+        "1:23: unknown namespace prefix 'q'"
+    );
+    // elements in a namespace are not CPU data
+    let c =
+        one("<cpu xmlns:q='urn:x'><model>a</model><q:feature name='x'/><q:model>b</q:model></cpu>");
+    assert_eq!(c.model_name(), Some("a"));
+    assert!(c.features.is_empty());
+    assert_eq!(
+        err("<cpu><model>a]]></model></cpu>"),
+        "1:17: ']]>' is not allowed inside a character data"
+    );
+}
+
+#[test]
+fn the_element_size_limit_does_not_depend_on_the_buffer() {
+    let limits = Limits {
+        max_bytes: 64,
+        ..Limits::default()
+    };
+    let text = format!(
+        "<cpus>\n  <cpu><model>{}</model></cpu>\n  <cpu><model>b</model></cpu></cpus>",
+        "x".repeat(50)
+    );
+    for cap in [1, 7, 64, 4096] {
+        let e = CpuReader::with_limits(
+            std::io::BufReader::with_capacity(cap, text.as_bytes()),
+            limits,
+        )
+        .next()
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "2:3: <cpu> element is larger than 64 bytes",
+            "buffer {cap}"
+        );
+    }
+}
+
+#[test]
+fn unbounded_limits_are_accepted() {
+    let limits = Limits {
+        max_bytes: usize::MAX,
+        max_depth: u32::MAX,
+        max_elements: usize::MAX,
+    };
+    let text = "<cpu><model>a</model></cpu>";
+    let v: Vec<CpuDef> = CpuReader::with_limits(text.as_bytes(), limits)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(parse_cpus_with(text, &limits).unwrap(), v);
+}
