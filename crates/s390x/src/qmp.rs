@@ -302,17 +302,26 @@ struct FastReq<'a> {
     arguments: FastArgs<'a>,
 }
 
+/// Members a command may lack; present ones must not be `null` (QEMU refuses an unexpected
+/// member even when it is `null`, so the fast path declines those).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FastArgs<'a> {
-    #[serde(borrow, rename = "type", default)]
+    #[serde(borrow, rename = "type", default, deserialize_with = "present")]
     ty: Option<&'a str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     model: Option<FastModel<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     modela: Option<FastModel<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     modelb: Option<FastModel<'a>>,
+}
+
+/// A member that is there: its value, never `null`.
+fn present<'de, D: Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 #[derive(serde::Deserialize)]
