@@ -50,6 +50,7 @@
 mod args;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod ghash;
 pub mod json;
 pub mod qdict;
 pub mod qobject;
