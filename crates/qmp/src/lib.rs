@@ -10,7 +10,8 @@
 //!    structural or control byte. Limits per message: 64 MiB of tokens, 2 Mi tokens,
 //!    nesting 1024; a message beyond one is refused with QEMU's error and the rest of it
 //!    is read as new messages. Every message gets exactly one reply; a message still open
-//!    at the end of the input gets none.
+//!    at the end of the input gets none (QEMU waits for more; with OOB enabled it may also
+//!    drop requests read but not yet run when its input ends, which cpucompat answers).
 //! 2. **JSON** ([`json`], [`utf8`]): QEMU's parser (single quotes, duplicate keys refused,
 //!    its escape and UTF-8 rules, its messages `JSON parse error, ...`) into a
 //!    [`QObject`]; numbers keep QEMU's types ([`qobject`]).

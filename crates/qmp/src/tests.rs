@@ -226,6 +226,22 @@ fn token_size_limit_is_qemus() {
 }
 
 #[test]
+fn a_token_beyond_the_size_limit_is_cut_and_lexing_starts_afresh() {
+    let mut input = b"\"".to_vec();
+    input.extend(vec![b'a'; MAX_TOKEN_SIZE + 5]);
+    input.extend(b"\"\n{\"execute\":\"query-version\"}");
+    assert_eq!(
+        after_caps(&input),
+        [
+            generic("JSON token size limit exceeded"),
+            generic("JSON parse error, invalid keyword 'aaaaa'"),
+            generic("JSON parse error, stray '\\\"\\n'"),
+            version(None),
+        ]
+    );
+}
+
+#[test]
 fn echoed_ids_are_written_back_as_qemu_writes_them() {
     let cases = [
         ("-0", "0"),
