@@ -103,13 +103,23 @@ fn read(rel: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// x86: the corpus's real hosts (their XML, and their CPUID dumps decoded), with random
-// extra features dropped.
+// x86: the corpus's real CPUs (its 45 CPUID dumps) and variations of them at the CPUID
+// level: a dump minus some of its features, written back as raw data with the dump's
+// vendor and signature and decoded as a host, as a CPU of that kind with those features
+// disabled in firmware would read. Also the corpus's host `<cpu>` files as they are.
+
+/// A real CPU: vendor, leaf-1 signature and the features decode reads.
+struct Real {
+    vendor: Option<String>,
+    signature: Option<u32>,
+    features: FeatureSet,
+}
 
 struct X86World {
     label: &'static str,
     x86: cpucompat_x86::X86,
-    hosts: Vec<CpuDef>,
+    reals: Vec<Real>,
+    files: Vec<CpuDef>,
     dumps: Vec<CpuData>,
 }
 
@@ -122,38 +132,69 @@ impl X86World {
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .collect();
         names.sort();
-        let mut hosts = Vec::new();
-        let mut dumps = Vec::new();
+        let (mut reals, mut files, mut dumps) = (Vec::new(), Vec::new(), Vec::new());
         for n in &names {
             let text = read(&format!("specs/cases/x86/data/{n}"));
-            if n.starts_with("x86_64-cpuid-")
+            let dump = n.starts_with("x86_64-cpuid-")
                 && !n.contains("json")
                 && !n.ends_with("-host.xml")
                 && !n.ends_with("-guest.xml")
-                && n.ends_with(".xml")
-            {
+                && n.ends_with(".xml");
+            if dump {
                 if let Ok(d) = cpucompat_xml::parse_cpudata(&text) {
-                    if let Ok(h) = x86.decode(&d, CpuKind::Host, None) {
-                        hosts.push(h);
+                    if let (Ok(h), Ok(f)) =
+                        (x86.decode(&d, CpuKind::Host, None), x86.read_features(&d))
+                    {
+                        reals.push(Real {
+                            vendor: h.vendor,
+                            signature: d.cpuid(1, 0).map(|r| r[0]),
+                            features: f,
+                        });
                     }
                     dumps.push(d);
                 }
             } else if n.ends_with("-host.xml") {
                 if let Ok(cpus) = cpucompat_xml::parse_cpus(&text) {
-                    hosts.extend(
+                    files.extend(
                         cpus.into_iter()
                             .filter(|c| c.kind == CpuKind::Host && x86.check(c.clone()).is_ok()),
                     );
                 }
             }
         }
-        assert!(hosts.len() > 60, "x86 corpus hosts: {}", hosts.len());
+        assert!(
+            reals.len() >= 40 && files.len() >= 15,
+            "x86 corpus: {} dumps, {} files",
+            reals.len(),
+            files.len()
+        );
         X86World {
             label,
             x86,
-            hosts,
+            reals,
+            files,
             dumps,
         }
+    }
+
+    /// Real CPU `i` minus `drop` (indices into its features), decoded as a host; `None`
+    /// when no model is a subset of what is left.
+    fn variant(&self, i: usize, drop: &[usize]) -> Option<cpucompat_x86::Cpu> {
+        let r = &self.reals[i];
+        let bits: Vec<_> = r.features.iter().collect();
+        let mut f = r.features;
+        for d in drop {
+            f.remove(bits[d % bits.len()]);
+        }
+        let data = self.x86.encode(&f, r.vendor.as_deref(), r.signature);
+        let def = self.x86.decode(&data, CpuKind::Host, None).ok()?;
+        Some(self.x86.check(def).expect("a decoded host"))
+    }
+
+    fn drops(rng: &mut Rng, at_most: usize) -> Vec<usize> {
+        (0..rng.below(at_most + 1))
+            .map(|_| rng.next() as usize)
+            .collect()
     }
 }
 
@@ -166,24 +207,31 @@ impl World for X86World {
         &self.x86
     }
     fn draw(&self, rng: &mut Rng) -> cpucompat_x86::Cpu {
-        let mut def = self.hosts[rng.below(self.hosts.len())].clone();
-        if rng.below(2) == 0 {
-            def.features.retain(|_| rng.below(4) != 0);
+        if rng.below(4) == 0 {
+            let def = self.files[rng.below(self.files.len())].clone();
+            return self.x86.check(def).expect("a corpus host");
         }
-        self.x86.check(def).expect("a corpus host")
+        loop {
+            let i = rng.below(self.reals.len());
+            if let Some(c) = self.variant(i, &Self::drops(rng, 5)) {
+                return c;
+            }
+        }
     }
     fn nested(&self, rng: &mut Rng) -> [cpucompat_x86::Cpu; 3] {
-        // One real host, and two smaller copies: each drops more of its extra features.
-        let full = self.hosts[rng.below(self.hosts.len())].clone();
-        let mut mid = full.clone();
-        mid.features.retain(|_| rng.below(3) != 0);
-        let mut low = mid.clone();
-        low.features.retain(|_| rng.below(3) != 0);
-        let [a, b, c] = [low, mid, full].map(|d| self.x86.check(d).expect("a corpus host"));
-        if rng.below(4) == 0 {
-            [a, self.draw(rng), c]
-        } else {
-            [a, b, c]
+        // One real CPU, and two smaller variants: each drops more of its features.
+        loop {
+            let i = rng.below(self.reals.len());
+            let mid = Self::drops(rng, 4);
+            let mut low = mid.clone();
+            low.extend(Self::drops(rng, 4));
+            if let (Some(a), Some(b), Some(c)) = (
+                self.variant(i, &low),
+                self.variant(i, &mid),
+                self.variant(i, &[]),
+            ) {
+                return [a, b, c];
+            }
         }
     }
     fn pool(&self, rng: &mut Rng) -> Vec<cpucompat_x86::Cpu> {
