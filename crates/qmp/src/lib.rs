@@ -30,8 +30,8 @@
 //!    `CommandNotFound` "Expecting capabilities negotiation with 'qmp_capabilities'". Its
 //!    optional `enable` is a list of capabilities: `oob` (offered in the greeting) enables
 //!    out-of-band execution, repeats are fine; another string gets "Parameter 'null' does
-//!    not accept value 'X'", another type "Invalid parameter type for 'enable[i]',
-//!    expected: string" (or "... for 'enable', expected: array"). Afterwards
+//!    not accept value 'X'", another type `Invalid parameter type for 'enable[i]',
+//!    expected: string` (or "... for 'enable', expected: array"). Afterwards
 //!    `qmp_capabilities` (arguments checked first) gets `CommandNotFound` "Capabilities
 //!    negotiation is already complete, command ignored".
 //! 6. **commands**: a command the monitor does not have gets `CommandNotFound` "The command
