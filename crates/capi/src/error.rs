@@ -170,7 +170,15 @@ thread_local! {
 /// A C string of `s`; a NUL byte inside (which only hostile input can put in a message)
 /// reads as `\0`.
 pub(crate) fn c_string(s: &str) -> CString {
-    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+    owned_c_string(s.to_string())
+}
+
+/// [`c_string`] of an owned string, reusing its buffer when it holds no NUL byte.
+pub(crate) fn owned_c_string(s: String) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
+        let s = String::from_utf8_lossy(&e.into_vec()).replace('\0', "\\0");
+        CString::new(s).unwrap_or_default()
+    })
 }
 
 /// Stores `f` as the calling thread's last error and returns its code.

@@ -48,7 +48,7 @@ mod error;
 pub use error::{cpucompat_error, cpucompat_status};
 
 use cpucompat::{Arch, BaselineOptions, CpuKind, CpuMap, Engine, Input, Qemu};
-use error::{c_string, Failure};
+use error::{owned_c_string, Failure};
 use std::ffi::{c_char, c_int, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -248,10 +248,10 @@ unsafe fn clear_out<T>(out: *mut *mut T) -> Result<(), Failure> {
 ///
 /// # Safety
 /// `out` is valid for writing one pointer (checked by [`clear_out`] before).
-unsafe fn give(out: *mut *mut c_char, text: &str) {
+unsafe fn give(out: *mut *mut c_char, text: String) {
     // SAFETY: the caller guarantees `out` is writable; the string is freed by
     // cpucompat_string_free.
-    unsafe { out.write(c_string(text).into_raw()) };
+    unsafe { out.write(owned_c_string(text).into_raw()) };
 }
 
 fn format_of(format: c_int) -> Result<cpucompat_format, Failure> {
@@ -389,7 +389,7 @@ pub unsafe extern "C" fn cpucompat_engine_catalog(
         // SAFETY: the function's contract.
         let e = unsafe { self::engine(engine) }?;
         // SAFETY: `out` checked by clear_out.
-        unsafe { give(out, &e.catalog()) };
+        unsafe { give(out, e.catalog()) };
         Ok(())
     })
 }
@@ -441,7 +441,7 @@ pub unsafe extern "C" fn cpucompat_compare(
             unsafe { verdict.write(v) };
         }
         // SAFETY: `out` checked by clear_out.
-        unsafe { give(out, &cpucompat::to_json_text(&cmp)) };
+        unsafe { give(out, cpucompat::to_json_text(&cmp)) };
         Ok(())
     })
 }
@@ -508,7 +508,7 @@ pub unsafe extern "C" fn cpucompat_baseline(
         };
         let result = e.baseline(e.read_pool(read), &opts)?;
         // SAFETY: `out` checked by clear_out.
-        unsafe { give(out, &cpu_text(result.cpu(), format)) };
+        unsafe { give(out, cpu_text(result.cpu(), format)) };
         Ok(())
     })
 }
@@ -542,7 +542,7 @@ pub unsafe extern "C" fn cpucompat_models(
             cpucompat::to_json_text(&e.usability(&h)?)
         };
         // SAFETY: `out` checked by clear_out.
-        unsafe { give(out, &text) };
+        unsafe { give(out, text) };
         Ok(())
     })
 }
@@ -572,7 +572,7 @@ pub unsafe extern "C" fn cpucompat_expand(
         let model = unsafe { arg_str(model, "model") }?;
         let text = cpucompat::to_json_text(&e.expand(model)?);
         // SAFETY: `out` checked by clear_out.
-        unsafe { give(out, &text) };
+        unsafe { give(out, text) };
         Ok(())
     })
 }
@@ -618,7 +618,7 @@ pub unsafe extern "C" fn cpucompat_decode(
         let dump = unsafe { input(dump, "<dump>") }?;
         let cpu = e.decode(dump, kind)?;
         // SAFETY: `out` checked by clear_out.
-        unsafe { give(out, &cpu_text(&cpu, format)) };
+        unsafe { give(out, cpu_text(&cpu, format)) };
         Ok(())
     })
 }
@@ -694,10 +694,8 @@ mod tests {
         cpucompat_error_clear();
         assert!(cpucompat_error_last().is_null());
         // SAFETY: a static empty string.
-        assert_eq!(
-            unsafe { CStr::from_ptr(cpucompat_error_message()) }.to_bytes(),
-            b""
-        );
+        let empty = unsafe { CStr::from_ptr(cpucompat_error_message()) };
+        assert_eq!(empty.to_bytes(), b"");
     }
 
     #[test]
