@@ -200,21 +200,36 @@ fn list_repr(items: &[String]) -> String {
     }
 }
 
+/// A CPU argument: a `Cpu` object (borrowed, not copied) or one read for the call.
+enum CpuArg<'py> {
+    Object(Bound<'py, Cpu>),
+    Read(Box<cpucompat::Cpu>),
+}
+
+impl CpuArg<'_> {
+    fn cpu(&self) -> &cpucompat::Cpu {
+        match self {
+            CpuArg::Object(c) => &c.get().inner,
+            CpuArg::Read(c) => c,
+        }
+    }
+}
+
 impl Engine {
-    /// A CPU argument: a `Cpu`, or a source read for its first CPU. On s390x a guest is
-    /// (re)read by `judge`, the engine for the host.
-    fn cpu_arg(
+    /// A CPU argument: a `Cpu`, or a source read for its first CPU.
+    fn cpu_arg<'py>(
         &self,
-        py: Python<'_>,
-        obj: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        obj: &Bound<'py, PyAny>,
         name: &str,
         what: &str,
-    ) -> PyResult<cpucompat::Cpu> {
+    ) -> PyResult<CpuArg<'py>> {
         if let Ok(c) = obj.cast::<Cpu>() {
-            return Ok(c.get().inner.clone());
+            return Ok(CpuArg::Object(c.clone()));
         }
         let input = source(obj, name, what)?;
         py.detach(|| self.inner.read_one(input))
+            .map(|c| CpuArg::Read(Box::new(c)))
             .map_err(|e| raise(py, e))
     }
 }
@@ -282,12 +297,7 @@ impl Engine {
 
     /// Every CPU of a text, in order.
     #[pyo3(signature = (text, name="<string>"))]
-    fn parse_all(
-        &self,
-        py: Python<'_>,
-        text: &Bound<'_, PyAny>,
-        name: &str,
-    ) -> PyResult<Vec<Cpu>> {
+    fn parse_all(&self, py: Python<'_>, text: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Cpu>> {
         let input = source_text(text, name)?;
         let cpus = py
             .detach(|| self.inner.read(input))
@@ -320,9 +330,10 @@ impl Engine {
         guest: &Bound<'_, PyAny>,
     ) -> PyResult<Comparison> {
         let h = self.cpu_arg(py, host, "<host>", "host")?;
+        let h = h.cpu();
         let inner = if self.inner.arch() == Arch::S390x {
             // QEMU under KVM on this host reads the guest (host-model, -passthrough).
-            let judge = self.inner.for_host(&h).map_err(|e| raise(py, e))?;
+            let judge = self.inner.for_host(h).map_err(|e| raise(py, e))?;
             let g = match guest.cast::<Cpu>() {
                 Ok(c) => judge.cpu(c.get().inner.definition().clone()),
                 Err(_) => {
@@ -331,10 +342,10 @@ impl Engine {
                 }
             }
             .map_err(|e| raise(py, e))?;
-            judge.compare(&h, &g)
+            judge.compare(h, &g)
         } else {
             let g = self.cpu_arg(py, guest, "<guest>", "guest")?;
-            self.inner.compare(&h, &g)
+            self.inner.compare(h, g.cpu())
         }
         .map_err(|e| raise(py, e))?;
         Ok(Comparison { inner })
@@ -398,8 +409,9 @@ impl Engine {
             }
             Some(h) => {
                 let h = self.cpu_arg(py, h, "<host>", "host")?;
+                let h = h.cpu();
                 let list = py
-                    .detach(|| self.inner.usability(&h))
+                    .detach(|| self.inner.usability(h))
                     .map_err(|e| raise(py, e))?;
                 PyTuple::new(py, list.into_iter().map(|inner| ModelUsability { inner }))
             }
