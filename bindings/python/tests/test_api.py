@@ -219,3 +219,14 @@ def test_an_engine_serves_several_threads(x86):
 
 def test_the_version_is_the_crates():
     assert cpucompat.__version__ == "0.1.0"
+
+
+def test_the_readme_example_runs_as_its_comments_say(capsys):
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["incompatible False", "('avx512f',)", "libvirt-missing 3 3 Host CPU does not provide required features: avx512f"]
+    assert "Haswell" in out and "True" in out
+    assert "bad.xml:2:3: unknown CPU model Haswel" in out
+    assert "unknown-name bad.xml 2 3 unknown CPU model Haswel" in out

@@ -316,3 +316,22 @@ fn valgrind_still_reports_a_forgotten_free() {
     let [definite, indirect, ..] = leak_summary(&stderr);
     assert!(definite > 0 && indirect > 0, "{stderr}");
 }
+
+#[test]
+fn the_readme_example_compiles_and_runs() {
+    if example().is_none() {
+        return;
+    }
+    let readme = std::fs::read_to_string(crate_dir().join("README.md")).expect("README.md");
+    let start = readme.find("```c\n").expect("a C block in the README") + 5;
+    let end = start + readme[start..].find("```").expect("the block's end");
+    let dir = profile_dir();
+    let (src, exe) = (dir.join("readme_example.c"), dir.join("readme_example"));
+    std::fs::write(&src, &readme[start..end]).expect("write the README example");
+    compile(&src, &exe);
+    let out = Command::new(&exe).output().expect("run the README example");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("runs: no\n{\n  \"result\": \"incompatible\""), "{stdout}");
+    assert!(stdout.contains("<model fallback='allow'>Haswell</model>"), "{stdout}");
+}
