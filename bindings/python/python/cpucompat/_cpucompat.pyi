@@ -110,7 +110,8 @@ class Engine:
     def compare(self, host: Source, guest: Source) -> Comparison:
         """Can ``guest`` run on ``host``? An incompatible guest is an answer
         (``verdict == "incompatible"`` with its reasons), not an exception. On s390x the
-        guest is read as QEMU under KVM on that host reads it.
+        guest is read as QEMU under KVM on that host reads it: give ``host-model`` and
+        ``host-passthrough`` guests as a text or file (only a host gives them a meaning).
 
         :raises Error: an input error; a CPU read by another engine; a host without a
             model.
