@@ -332,6 +332,12 @@ fn the_readme_example_compiles_and_runs() {
     let out = Command::new(&exe).output().expect("run the README example");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("runs: no\n{\n  \"result\": \"incompatible\""), "{stdout}");
-    assert!(stdout.contains("<model fallback='allow'>Haswell</model>"), "{stdout}");
+    assert!(
+        stdout.starts_with("runs: no\n{\n  \"result\": \"incompatible\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("<model fallback='allow'>Haswell</model>"),
+        "{stdout}"
+    );
 }
