@@ -65,6 +65,7 @@ mod hvhost;
 mod hypervisor;
 mod kvm;
 mod models;
+mod names;
 mod probe;
 mod qemu_host;
 mod translate;
@@ -74,7 +75,7 @@ use cpucompat_lattice::{Bit, FeatureSet};
 use cpucompat_xml::model::{CpuDef, Policy};
 use std::sync::Arc;
 
-pub use adapter::Cpu;
+pub use adapter::{BaselineFold, Cpu};
 pub use baseline::BaselineOptions;
 pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
@@ -108,6 +109,11 @@ pub struct X86 {
     tsx: FeatureSet,
     /// Features with `migratable='no'`.
     non_migratable: FeatureSet,
+    /// The catalog's feature, model and vendor names, for lookups from bytes.
+    index: Arc<names::Indexes>,
+    /// For an embedded catalog: names of its features without a reference to it (what a
+    /// compare that runs names its extra features with, when asked).
+    static_names: Option<cpucompat_contract::NameFeatures>,
 }
 
 impl X86 {
@@ -136,6 +142,8 @@ impl X86 {
             .collect();
         let intel = cat.vendor("Intel");
         let non_migratable = cat.migration_blockers();
+        let index = Arc::new(names::Indexes::new(&cat));
+        let static_names = names::static_names(&cat);
         X86 {
             cat,
             slots,
@@ -144,6 +152,8 @@ impl X86 {
             intel,
             tsx,
             non_migratable,
+            index,
+            static_names,
         }
     }
 
@@ -194,8 +204,8 @@ impl X86 {
     }
 
     fn feature(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<Bit, X86Error> {
-        self.cat
-            .feature(name)
+        self.index
+            .feature(name.as_bytes())
             .ok_or_else(|| X86Error::UnknownFeature {
                 name: name.to_string(),
                 pos: error::known(pos),
@@ -203,7 +213,7 @@ impl X86 {
     }
 
     fn model_index(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<usize, X86Error> {
-        self.cat.model(name).ok_or_else(|| X86Error::UnknownModel {
+        self.index.model(name.as_bytes()).ok_or_else(|| X86Error::UnknownModel {
             name: name.to_string(),
             pos: error::known(pos),
         })
