@@ -8,13 +8,16 @@
 //! * cpucompat: `Engine::read_pool` + `Engine::baseline` over the same file's bytes, held
 //!   in memory (read, checked and folded inside the timing).
 //!
-//! For each pool size the two run in turn; each prints its median of several runs (min
-//! beside it) and the ratio libvirt / cpucompat is printed. Both answers are compared:
+//! For each pool size the two run in turn, round by round (cpucompat's median of a few
+//! runs, then one timed libvirt call); each side's median over the rounds is printed with
+//! its min beside it, and the ratio libvirt / cpucompat is the median of the rounds'
+//! ratios (paired, so a drift in the machine's speed does not move it). Both answers are compared:
 //! libvirt's XML must be cpucompat's. The sizes and medians are also written to
 //! `target/bench/baseline-sizes.csv`, which `benches/plot.py` turns into the log-log plot
 //! of `BENCHMARKS.md`.
 //!
-//! Run: `cargo bench --bench libvirt` (`-- --quick` for 2, 18 and 1,000 hosts only).
+//! Run: `cargo bench --bench libvirt` (`-- --quick` for 2, 18 and 1,000 hosts only). It
+//! exits with status 1 when libvirt's baseline XML differs from cpucompat's for any size.
 //! Without a C compiler, `pkg-config` or libvirt's headers, the libvirt side is skipped
 //! with the reason printed. Wall-clock, so a bench that prints, never a test that asserts.
 use cpucompat::{Arch, BaselineOptions, Engine, Input};
@@ -66,7 +69,10 @@ fn harness(dir: &Path) -> Result<PathBuf, String> {
     if !out.status.success() {
         return Err(format!(
             "cc failed: {}",
-            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
         ));
     }
     Ok(exe)
@@ -134,14 +140,14 @@ fn main() {
     }
     // (hosts, cpucompat runs, libvirt runs; 0: not run)
     let sizes: &[(usize, usize, usize)] = if quick {
-        &[(2, 201, 21), (18, 101, 11), (1_000, 21, 5)]
+        &[(2, 105, 21), (18, 55, 11), (1_000, 21, 7)]
     } else {
         &[
-            (2, 1001, 41),
-            (18, 501, 21),
-            (100, 201, 11),
-            (1_000, 41, 7),
-            (10_000, 11, 3),
+            (2, 205, 41),
+            (18, 105, 21),
+            (100, 55, 11),
+            (1_000, 33, 11),
+            (10_000, 15, 5),
             (100_000, 5, 0),
         ]
     };
@@ -149,48 +155,70 @@ fn main() {
         "{:>8} {:>10} {:>12} {:>12} {:>12} {:>12} {:>9}",
         "hosts", "MB", "cpucompat", "(min)", "libvirt", "(min)", "ratio"
     );
-    let mut csv = String::from("hosts,bytes,cpucompat_ns,libvirt_ns\n");
+    let mut csv = String::from("hosts,bytes,cpucompat_ns,libvirt_ns,ratio\n");
+    let mut differs = false;
     for &(n, reps, lv_reps) in sizes {
         let file = pool_file(&dir, n);
-        let bytes: &'static [u8] = Box::leak(std::fs::read(&file).expect("pool").into_boxed_slice());
-        let (us, us_min, our_xml) = ours(&engine, bytes, reps);
-        let them = match (&lv, lv_reps) {
-            (Ok(exe), r) if r > 0 => match libvirt(exe, &file, r) {
-                Ok((med, min, xml)) => {
-                    if xml.trim_end() != our_xml.trim_end() {
-                        println!("{n} hosts: libvirt's baseline differs from cpucompat's:\n{xml}\n{our_xml}");
+        let bytes: &'static [u8] =
+            Box::leak(std::fs::read(&file).expect("pool").into_boxed_slice());
+        // Rounds, in turn: cpucompat's median of a few runs, then one libvirt process (one
+        // untimed call, then one timed). The ratio is taken round by round and its median
+        // printed: pairing keeps it meaningful when the machine's speed drifts (other
+        // users' load), as whole-process A/B timing does.
+        let rounds = lv_reps.max(1);
+        let per_round = (reps / rounds).max(3);
+        let mut our_ns = Vec::new();
+        let mut their_ns = Vec::new();
+        let mut ratios = Vec::new();
+        for _ in 0..rounds {
+            let (us, _, our_xml) = ours(&engine, bytes, per_round);
+            our_ns.push(us);
+            if let (Ok(exe), true) = (&lv, lv_reps > 0) {
+                match libvirt(exe, &file, 1) {
+                    Ok((med, _, xml)) => {
+                        if xml.trim_end() != our_xml.trim_end() {
+                            println!("{n} hosts: libvirt's baseline differs from cpucompat's:\n{xml}\n{our_xml}");
+                            differs = true;
+                        }
+                        their_ns.push(med);
+                        ratios.push(med / us);
                     }
-                    Some((med, min))
+                    Err(e) => println!("{n} hosts: libvirt failed: {e}"),
                 }
-                Err(e) => {
-                    println!("{n} hosts: libvirt failed: {e}");
-                    None
-                }
-            },
-            _ => None,
+            }
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
         };
-        let (lv_med, lv_min, ratio) = match them {
-            Some((m, mn)) => (human(m), human(mn), format!("{:.0}x", m / us)),
-            None => ("-".into(), "-".into(), "-".into()),
-        };
+        let min = |v: &[f64]| v.iter().copied().reduce(f64::min);
+        let us_min = min(&our_ns).unwrap_or(0.0);
+        let lv_min = min(&their_ns);
+        let us = median(&mut our_ns).unwrap_or(0.0);
+        let them = median(&mut their_ns);
+        let ratio = median(&mut ratios);
         println!(
             "{:>8} {:>10.2} {:>12} {:>12} {:>12} {:>12} {:>9}",
             n,
             bytes.len() as f64 / 1e6,
             human(us),
             human(us_min),
-            lv_med,
-            lv_min,
-            ratio
+            them.map_or("-".into(), human),
+            lv_min.map_or("-".into(), human),
+            ratio.map_or("-".into(), |r| format!("{r:.0}x"))
         );
         csv.push_str(&format!(
-            "{n},{},{us:.0},{}\n",
+            "{n},{},{us:.0},{},{}\n",
             bytes.len(),
-            them.map_or(String::new(), |(m, _)| format!("{m:.0}"))
+            them.map_or(String::new(), |m| format!("{m:.0}")),
+            ratio.map_or(String::new(), |r| format!("{r:.1}"))
         ));
-        let _ = us_min;
     }
     let out = dir.join("baseline-sizes.csv");
     std::fs::write(&out, csv).expect("csv");
     println!("wrote {}", out.display());
+    if differs {
+        eprintln!("libvirt's baseline differs from cpucompat's (see above)");
+        std::process::exit(1);
+    }
 }

@@ -85,11 +85,10 @@ mod baseline {
     fn pre_parsed_words(b: Bencher, n: usize) {
         let pool = hosts(n);
         b.bench(|| {
-            black_box(&pool)
-                .iter()
-                .fold(FeatureSet::universe(512).unwrap_or(FeatureSet::EMPTY), |acc, c| {
-                    acc & *words(c)
-                })
+            black_box(&pool).iter().fold(
+                FeatureSet::universe(512).unwrap_or(FeatureSet::EMPTY),
+                |acc, c| acc & *words(c),
+            )
         });
     }
 
@@ -129,7 +128,10 @@ mod compare {
         let host = X86.parse(&host_text()).expect("host");
         let guest = X86.parse(GUEST).expect("guest");
         assert!(X86.compare(&host, &guest).expect("compare").runs());
-        b.bench(|| X86.compare(black_box(&host), black_box(&guest)).expect("compare"));
+        b.bench(|| {
+            X86.compare(black_box(&host), black_box(&guest))
+                .expect("compare")
+        });
     }
 
     /// The yardstick: the bare word-wise subset test of the guest's features.
@@ -222,8 +224,8 @@ mod decode {
     /// One dump decoded as a host.
     #[divan::bench(args = DUMPS.iter().map(String::as_str))]
     fn each(b: Bencher, name: &str) {
-        let t = std::fs::read_to_string(format!("{ROOT}/specs/cases/x86/data/{name}"))
-            .expect("dump");
+        let t =
+            std::fs::read_to_string(format!("{ROOT}/specs/cases/x86/data/{name}")).expect("dump");
         b.bench(|| {
             X86.decode(Input::from_text(name, t.as_str()), CpuKind::Host)
                 .expect("decode")

@@ -18,12 +18,12 @@
 //! compare's host, a baseline input, a host judged by `usability`) must be x86
 //! ([`cpucompat_contract::check_host_arch`]).
 use crate::{named_model, X86Error, X86};
+use cpucompat_catalog::Compiled;
 use cpucompat_catalog::FeatureSet;
 use cpucompat_contract::{
     check_host_arch, Adapter, Arch, BaselineOptions, Comparison, Details, Error, ErrorKind,
     Expansion, ModelInfo, ModelUsability, GUEST, HOST,
 };
-use cpucompat_catalog::Compiled;
 use cpucompat_lattice::{Bit, Flat, Level, Point, Tag};
 use cpucompat_xml::model::{CpuData, CpuDef, CpuKind, Fallback, Feature, Policy};
 use cpucompat_xml::{FeatureName, ResolvedCpu, ResolvedFeature};

@@ -167,9 +167,7 @@ impl X86 {
             };
             if let Some(vn) = named {
                 match meet.vendor {
-                    None if vn == crate::adapter::UNKNOWN_VENDOR => {
-                        return Err(unknown(written()))
-                    }
+                    None if vn == crate::adapter::UNKNOWN_VENDOR => return Err(unknown(written())),
                     None => meet.vendor = Some(vn as usize),
                     Some(v) if v as u32 != vn => return Err(X86Error::VendorsDoNotMatch),
                     Some(_) => {}

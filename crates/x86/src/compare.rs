@@ -146,7 +146,13 @@ impl X86 {
                 } else {
                     Verdict::Superset
                 };
-                Comparison::new(verdict, Vec::new(), Vec::new(), Vec::new(), self.names(&extra))
+                Comparison::new(
+                    verdict,
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    self.names(&extra),
+                )
             }
         })
     }

@@ -99,8 +99,10 @@ pub struct X86 {
     cat: Arc<Compiled>,
     /// Per catalog feature: where its bit lives (None for a non-x86 location).
     slots: Vec<Option<data::Slot>>,
-    /// Per data key: `(register slot, mask, feature)` of the features living there.
-    by_key: std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>>,
+    /// Per data key: `(register slot, mask, feature)` of the features living there. Built
+    /// from `slots` on the first CPUID decode (a compare or baseline of XML CPUs never
+    /// needs it, and building it is a sixth of `compare`'s start-up).
+    by_key: std::sync::OnceLock<ByKey>,
     /// Per catalog vendor: leaf 0 `(ebx, edx, ecx)`.
     vendor_regs: Vec<Option<[u32; 3]>>,
     /// The vendor named `Intel`, for the TSX erratum.
@@ -116,7 +118,23 @@ pub struct X86 {
     static_names: Option<cpucompat_contract::NameFeatures>,
 }
 
+/// Per data key: `(register slot, mask, feature)` of the catalog features living there.
+type ByKey = std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>>;
+
 impl X86 {
+    /// The features of each data key (see the field `by_key`), built on first use.
+    pub(crate) fn by_key(&self) -> &ByKey {
+        self.by_key.get_or_init(|| {
+            let mut by_key = ByKey::default();
+            for (i, slot) in self.slots.iter().enumerate() {
+                if let (Some(s), Ok(bit)) = (slot, Bit::new(i)) {
+                    by_key.entry(s.key).or_default().push((s.reg, s.mask, bit));
+                }
+            }
+            by_key
+        })
+    }
+
     /// An engine over `cat` (an x86 catalog).
     pub fn new(cat: Arc<Compiled>) -> X86 {
         let slots: Vec<Option<data::Slot>> = cat
@@ -124,13 +142,6 @@ impl X86 {
             .iter()
             .map(|f| data::Slot::of(&f.location))
             .collect();
-        let mut by_key: std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>> =
-            Default::default();
-        for (i, slot) in slots.iter().enumerate() {
-            if let (Some(s), Ok(bit)) = (slot, Bit::new(i)) {
-                by_key.entry(s.key).or_default().push((s.reg, s.mask, bit));
-            }
-        }
         let vendor_regs = cat
             .vendors()
             .iter()
@@ -147,7 +158,7 @@ impl X86 {
         X86 {
             cat,
             slots,
-            by_key,
+            by_key: std::sync::OnceLock::new(),
             vendor_regs,
             intel,
             tsx,
@@ -213,10 +224,12 @@ impl X86 {
     }
 
     fn model_index(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<usize, X86Error> {
-        self.index.model(name.as_bytes()).ok_or_else(|| X86Error::UnknownModel {
-            name: name.to_string(),
-            pos: error::known(pos),
-        })
+        self.index
+            .model(name.as_bytes())
+            .ok_or_else(|| X86Error::UnknownModel {
+                name: name.to_string(),
+                pos: error::known(pos),
+            })
     }
 
     fn model_features(

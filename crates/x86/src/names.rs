@@ -25,17 +25,25 @@ struct Key {
 fn word(b: &[u8]) -> u64 {
     let n = b.len();
     let u32_at = |i: usize| -> u64 {
-        let w: [u8; 4] = b.get(i..i + 4).and_then(|s| s.try_into().ok()).unwrap_or_default();
+        let w: [u8; 4] = b
+            .get(i..i + 4)
+            .and_then(|s| s.try_into().ok())
+            .unwrap_or_default();
         u64::from(u32::from_le_bytes(w))
     };
     match n {
         0 => 0,
         1..=3 => {
-            u64::from(b[0]) | u64::from(b[n / 2]) << (8 * (n / 2)) | u64::from(b[n - 1]) << (8 * (n - 1))
+            u64::from(b[0])
+                | u64::from(b[n / 2]) << (8 * (n / 2))
+                | u64::from(b[n - 1]) << (8 * (n - 1))
         }
         4..=7 => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
         _ => {
-            let w: [u8; 8] = b.get(..8).and_then(|s| s.try_into().ok()).unwrap_or_default();
+            let w: [u8; 8] = b
+                .get(..8)
+                .and_then(|s| s.try_into().ok())
+                .unwrap_or_default();
             u64::from_le_bytes(w)
         }
     }
@@ -165,7 +173,9 @@ impl Indexes {
 }
 
 fn names_in(cat: &Compiled, set: &cpucompat_lattice::FeatureSet) -> Vec<String> {
-    set.iter().map(|b| cat.feature_name(b).to_string()).collect()
+    set.iter()
+        .map(|b| cat.feature_name(b).to_string())
+        .collect()
 }
 
 fn names_x86(set: &cpucompat_lattice::FeatureSet) -> Vec<String> {
@@ -209,20 +219,33 @@ mod tests {
         ] {
             let ix = Indexes::new(cat);
             for f in cat.features() {
-                assert_eq!(ix.feature(f.name.as_bytes()), cat.feature(&f.name), "{}", f.name);
+                assert_eq!(
+                    ix.feature(f.name.as_bytes()),
+                    cat.feature(&f.name),
+                    "{}",
+                    f.name
+                );
                 // near misses: a byte more, a byte less, the last byte changed
                 let mut longer = f.name.clone().into_bytes();
                 longer.push(b'x');
                 assert_eq!(ix.feature(&longer), None);
                 let n = f.name.as_bytes();
-                assert_eq!(ix.feature(&n[..n.len() - 1]), cat.feature(&f.name[..n.len() - 1]));
+                assert_eq!(
+                    ix.feature(&n[..n.len() - 1]),
+                    cat.feature(&f.name[..n.len() - 1])
+                );
                 let mut changed = n.to_vec();
                 *changed.last_mut().unwrap() ^= 0x20;
                 let s = String::from_utf8_lossy(&changed).into_owned();
                 assert_eq!(ix.feature(&changed), cat.feature(&s));
             }
             for m in cat.models() {
-                assert_eq!(ix.model(m.name.as_bytes()), cat.model(&m.name), "{}", m.name);
+                assert_eq!(
+                    ix.model(m.name.as_bytes()),
+                    cat.model(&m.name),
+                    "{}",
+                    m.name
+                );
             }
             for v in cat.vendors() {
                 assert_eq!(ix.vendor(v.name.as_bytes()), cat.vendor(&v.name));
@@ -244,7 +267,13 @@ mod tests {
 
     #[test]
     fn long_names_differing_after_16_bytes_are_told_apart() {
-        let t = Table::new(["vmx-entry-load-perf-global-ctrl", "vmx-entry-load-perf-global-ctrX"].into_iter());
+        let t = Table::new(
+            [
+                "vmx-entry-load-perf-global-ctrl",
+                "vmx-entry-load-perf-global-ctrX",
+            ]
+            .into_iter(),
+        );
         assert_eq!(t.get(b"vmx-entry-load-perf-global-ctrl"), Some(0));
         assert_eq!(t.get(b"vmx-entry-load-perf-global-ctrX"), Some(1));
         assert_eq!(t.get(b"vmx-entry-load-perf-global-ctrY"), None);

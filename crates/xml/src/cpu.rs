@@ -456,7 +456,13 @@ impl NameSet {
     }
 
     /// The index of an earlier feature named `name`, or inserts `index`.
-    fn insert(&mut self, feats: &[Entry], names: &[u8], name: &[u8], index: usize) -> Option<usize> {
+    fn insert(
+        &mut self,
+        feats: &[Entry],
+        names: &[u8],
+        name: &[u8],
+        index: usize,
+    ) -> Option<usize> {
         if self.slots.is_empty() {
             self.slots = vec![0; 64];
         }

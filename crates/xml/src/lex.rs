@@ -665,8 +665,7 @@ fn quick(s: &[u8], attrs: &mut Vec<Attr>) -> Option<Quick> {
         let v = k;
         k = value_end(t, k, q)?;
         let aname = &t[at_name..an];
-        if (aname.len() == 5 && aname == b"xmlns") || attrs.iter().any(|a| a.name(t) == aname)
-        {
+        if (aname.len() == 5 && aname == b"xmlns") || attrs.iter().any(|a| a.name(t) == aname) {
             return None;
         }
         // Tags longer than 4 GiB cannot reach here: inputs are limited far below that.
@@ -1005,7 +1004,11 @@ impl<R: BufRead> Lexer<R> {
         self.commit();
         if self.bom_checked {
             // ASCII only, so no byte of it can be the first that is not UTF-8.
-            if let Some(q) = self.buf.get(self.at..).and_then(|s| quick(s, &mut self.attrs)) {
+            if let Some(q) = self
+                .buf
+                .get(self.at..)
+                .and_then(|s| quick(s, &mut self.attrs))
+            {
                 if q.ws > 0 {
                     if q.lines > 0 {
                         self.tracker.lines(q.lines, q.ws - q.last_nl);
