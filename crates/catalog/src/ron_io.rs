@@ -136,9 +136,6 @@ fn location(l: &Location) -> String {
         Location::Msr { index, reg: r, bit } => {
             format!("Msr(index: {index:#010x}, reg: {}, bit: {bit})", reg(*r))
         }
-        Location::Facility(n) => format!("Facility({n})"),
-        Location::Bit { space, bit } => format!("Bit(space: {}, bit: {bit})", quote(space)),
-        Location::None => "None".to_string(),
     }
 }
 

@@ -417,15 +417,11 @@ fn expect_root(root: &Root, name: &str) -> Result<(), XmlError> {
 fn child<T>(r: &mut Reader<&[u8]>, f: impl FnOnce(&Element) -> T) -> Result<Option<T>, XmlError> {
     let mut f = Some(f);
     loop {
-        let got = match r.next_event()? {
-            None | Some(Event::End(_)) => return Ok(None),
-            Some(Event::Text(_)) => continue,
-            Some(Event::Start(e)) if !e.in_namespace() => f.take().map(|f| f(&e)),
-            Some(Event::Start(_)) => None,
-        };
+        let got = r.next_child(|e| (!e.in_namespace()).then(|| f.take().map(|f| f(e))))?;
         match got {
-            Some(t) => return Ok(Some(t)),
-            None => r.skip_element()?,
+            None => return Ok(None),
+            Some(Some(t)) => return Ok(t),
+            Some(None) => r.skip_element()?,
         }
     }
 }

@@ -432,6 +432,26 @@ impl<R: BufRead> Reader<R> {
         Ok(())
     }
 
+    /// The next child of the element whose start tag was the last event (or of the
+    /// current element, between its children), handed to `f` while its start tag is at
+    /// hand: `Some(f(start))`, after which the child's content follows; `None` once the
+    /// element's end tag is read. Text between children is skipped.
+    ///
+    /// # Errors
+    /// A violation of the rules up to that child or end tag.
+    pub fn next_child<T>(
+        &mut self,
+        f: impl FnOnce(&Element<'_>) -> T,
+    ) -> Result<Option<T>, XmlError> {
+        loop {
+            match self.next_event()? {
+                Some(Event::Start(e)) => return Ok(Some(f(&e))),
+                Some(Event::Text(_)) => {}
+                Some(Event::End(_)) | None => return Ok(None),
+            }
+        }
+    }
+
     /// The position of the first byte beyond `max_bytes`.
     fn too_large(&self) -> XmlError {
         let i = self.lex.relative(self.limits.max_bytes as u64);
