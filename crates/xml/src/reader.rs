@@ -70,7 +70,7 @@ pub enum Event<'r> {
 /// A start tag: its name, attributes and position.
 #[derive(Debug)]
 pub struct Element<'r> {
-    name: &'r str,
+    name: &'r [u8],
     bytes: &'r [u8],
     attrs: &'r [Attr],
     pos: Pos,
@@ -82,12 +82,12 @@ pub struct Element<'r> {
 impl<'r> Element<'r> {
     /// The name as written (with its prefix, if any).
     pub fn name(&self) -> &'r str {
-        self.name
+        utf8(self.name)
     }
 
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &'r str {
-        local(self.name)
+        local(self.name())
     }
 
     /// Where the tag's `<` is.
@@ -148,7 +148,7 @@ impl<'r> Element<'r> {
 /// An end tag (also the end of an empty-element tag, at that tag's position).
 #[derive(Debug)]
 pub struct EndTag<'r> {
-    name: &'r str,
+    name: &'r [u8],
     pos: Pos,
     depth: usize,
 }
@@ -156,12 +156,12 @@ pub struct EndTag<'r> {
 impl<'r> EndTag<'r> {
     /// The name as written.
     pub fn name(&self) -> &'r str {
-        self.name
+        utf8(self.name)
     }
 
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &'r str {
-        local(self.name)
+        local(self.name())
     }
 
     /// Where the tag's `<` is.
@@ -640,7 +640,7 @@ impl<R: BufRead> Reader<R> {
             self.last_start = (l.start, name_end);
         }
         Event::Start(Element {
-            name: utf8(name),
+            name,
             bytes,
             attrs: &self.lex.attrs,
             pos,
@@ -744,11 +744,7 @@ impl<R: BufRead> Reader<R> {
             .buf()
             .get(start + 1..start + name_end)
             .unwrap_or(&[]);
-        Event::End(EndTag {
-            name: utf8(name),
-            pos,
-            depth,
-        })
+        Event::End(EndTag { name, pos, depth })
     }
 
     fn end_event(&mut self, l: &Lexed) -> Event<'_> {
@@ -760,7 +756,7 @@ impl<R: BufRead> Reader<R> {
         };
         let bytes = &self.lex.buf()[l.start..l.start + l.len];
         Event::End(EndTag {
-            name: utf8(&bytes[2..name_end]),
+            name: &bytes[2..name_end],
             pos,
             depth,
         })
