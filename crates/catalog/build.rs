@@ -15,6 +15,12 @@ mod error;
 #[path = "src/index.rs"]
 mod index;
 #[allow(dead_code, missing_docs)]
+#[path = "src/ron.rs"]
+mod ron;
+#[allow(dead_code, missing_docs)]
+#[path = "src/ron_io.rs"]
+mod ron_io;
+#[allow(dead_code, missing_docs)]
 #[path = "src/schema.rs"]
 mod schema;
 
@@ -41,9 +47,9 @@ fn main() {
             Ok(t) => t,
             Err(e) => fail(&format!("{}: {e}", path.display())),
         };
-        let cat: Catalog = match ron::from_str(&text) {
+        let cat = match Catalog::from_ron(&text, &path.display().to_string()) {
             Ok(c) => c,
-            Err(e) => fail(&format!("{}:{}: {}", path.display(), e.span.start, e.code)),
+            Err(e) => fail(&e.to_string()),
         };
         let compiled = match Compiled::compile(&cat) {
             Ok(c) => c,
@@ -57,6 +63,8 @@ fn main() {
         "src/compile.rs",
         "src/error.rs",
         "src/index.rs",
+        "src/ron.rs",
+        "src/ron_io.rs",
     ] {
         println!("cargo:rerun-if-changed={f}");
     }

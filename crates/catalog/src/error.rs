@@ -5,6 +5,18 @@
 //! feature or vendor at fault, since a catalog value no longer carries positions.
 use thiserror::Error;
 
+impl CatalogError {
+    /// A RON error of the text named `file`.
+    pub(crate) fn at(file: &str, e: crate::ron::Error) -> CatalogError {
+        CatalogError::Input {
+            file: file.to_string(),
+            line: e.pos.line,
+            column: e.pos.column,
+            message: e.message,
+        }
+    }
+}
+
 /// Why a catalog could not be read, imported or compiled.
 #[derive(Debug, Error)]
 pub enum CatalogError {

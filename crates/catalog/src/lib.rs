@@ -16,6 +16,7 @@ pub mod fuzzing;
 mod import;
 mod index;
 mod load;
+mod ron;
 mod ron_io;
 pub mod schema;
 
