@@ -536,6 +536,7 @@ pub(crate) struct Obj<'v> {
 
 impl<'v> Obj<'v> {
     /// Where the struct starts.
+    #[cfg(test)]
     pub(crate) fn pos(&self) -> Pos {
         self.pos
     }
@@ -566,6 +567,7 @@ impl<'v> Obj<'v> {
     }
 
     /// Where the field `key` is (its key), or the struct when it is not given.
+    #[cfg(test)]
     pub(crate) fn key_pos(&self, key: &str) -> Pos {
         self.fields
             .iter()
