@@ -19,8 +19,6 @@
 //! * [`HypervisorModels`] (QEMU's `query-cpu-definitions`) and
 //!   [`X86::qmp_expansion_data`] (QEMU's `query-cpu-model-expansion` as raw data, whose
 //!   guest decode is libvirt's host-model CPU);
-//! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
-//!   models without libvirt's compat flag);
 //! * libvirt 11.3's QEMU driver exactly, from a capabilities cache or domcapabilities
 //!   ([`QemuHost`], [`X86::qemu_host`]): [`X86::hypervisor_compare`]
 //!   (`hypervisor-cpu-compare`: usable shortcut, compat or unusable check) and
