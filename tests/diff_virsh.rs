@@ -157,7 +157,7 @@ fn known_model(cat: &Compiled, name: &str) -> Option<String> {
     loop {
         let m = &new.models()[i];
         if cat.model(&m.name).is_some() {
-            return Some(m.name.clone());
+            return Some(m.name.to_string());
         }
         i = m.alias_of?;
     }

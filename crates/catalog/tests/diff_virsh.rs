@@ -52,7 +52,7 @@ fn virsh_lists_the_models_of_the_imported_system_cpu_map() {
     }
     for (arch, virsh_arch) in [(Arch::X86, "x86_64"), (Arch::Ppc64, "ppc64")] {
         let c = Compiled::load_cpu_map(Path::new(CPU_MAP), arch).unwrap();
-        let ours: Vec<&str> = c.models().iter().map(|m| m.name.as_str()).collect();
+        let ours: Vec<&str> = c.models().iter().map(|m| &*m.name).collect();
         assert_eq!(ours, listed(virsh_arch), "{virsh_arch} models");
     }
 }

@@ -270,7 +270,7 @@ impl X86 {
             }
         }
         if !host {
-            for &r in &info.removed {
+            for &r in info.removed.iter() {
                 let name = self.cat.feature_name(r);
                 if !features.iter().any(|g| g.name == name) {
                     features.push(Feature {

@@ -454,8 +454,8 @@ impl Pools {
             }
         }
         Pools {
-            models: cat.models().iter().map(|m| m.name.clone()).collect(),
-            features: cat.features().iter().map(|f| f.name.clone()).collect(),
+            models: cat.models().iter().map(|m| m.name.to_string()).collect(),
+            features: cat.features().iter().map(|f| f.name.to_string()).collect(),
             host_model,
         }
     }
@@ -637,13 +637,13 @@ pub fn baseline_cases(
     let vendor_of = |m: &str| {
         cat.model(m)
             .and_then(|i| cat.models()[i].vendor)
-            .map(|v| cat.vendors()[v].name.clone())
+            .map(|v| cat.vendors()[v].name.to_string())
     };
     let by_vendor = |v: &str| -> Vec<String> {
         cat.models()
             .iter()
-            .filter(|m| m.vendor.map(|i| cat.vendors()[i].name.as_str()) == Some(v))
-            .map(|m| m.name.clone())
+            .filter(|m| m.vendor.map(|i| cat.vendors()[i].name.as_ref()) == Some(v))
+            .map(|m| m.name.to_string())
             .collect()
     };
     let intel = by_vendor("Intel");
