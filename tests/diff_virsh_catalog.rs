@@ -3,8 +3,11 @@
 //! `virsh` reads; `Engine::builder(..).cpu_map(CpuMap::Dir(..))`) must list exactly the
 //! models `virsh -c test:///default cpu-models ARCH` lists, in its order, and for every x86
 //! model M, `virsh cpu-baseline --features` of a host CPU naming M must list exactly the
-//! features `Engine::expand(M)` resolves (inheritance, aliases, removed features), and
-//! print what `cpucompat expand M --format xml` prints.
+//! features `Engine::expand(M)` resolves (inheritance, aliases, removed features), which
+//! are the features `cpucompat expand M --format xml` requires. (The binary prints the
+//! guest CPU named M with `fallback='forbid'`; virsh names the model its decode picks, an
+//! older alias with `fallback='allow'`, so the texts are equal only for some models: the
+//! count is printed.)
 //!
 //! Skips, saying why, when `virsh` or the cpu_map directory is absent.
 mod support;
@@ -46,6 +49,14 @@ fn listed(arch: &str) -> Vec<String> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(str::to_string)
+        .collect()
+}
+
+/// The features a printed `<cpu>` enables (every `<feature>` not disabled).
+fn enabled(xml: &str) -> BTreeSet<&str> {
+    xml.lines()
+        .filter(|l| l.contains("<feature ") && !l.contains("policy='disable'"))
+        .filter_map(|l| l.split("name='").nth(1)?.split('\'').next())
         .collect()
 }
 
@@ -117,11 +128,7 @@ fn virsh_expands_every_x86_model_as_the_engine_does() {
             mismatches.push(format!("{name}: virsh cpu-baseline failed"));
             continue;
         };
-        let theirs: BTreeSet<&str> = out
-            .lines()
-            .filter(|l| l.contains("<feature ") && !l.contains("policy='disable'"))
-            .filter_map(|l| l.split("name='").nth(1)?.split('\'').next())
-            .collect();
+        let theirs = enabled(&out);
         let expansion = engine.expand(name).unwrap();
         let ours: BTreeSet<&str> = expansion.features().iter().map(String::as_str).collect();
         if theirs != ours {
@@ -131,7 +138,7 @@ fn virsh_expands_every_x86_model_as_the_engine_does() {
                 ours.difference(&theirs).collect::<Vec<_>>()
             ));
         }
-        // The binary's XML is virsh's text.
+        // The binary requires the same features.
         let run = support::cpucompat(
             None,
             &["expand", name, "--cpu-map", CPU_MAP, "--format", "xml"],
@@ -139,18 +146,24 @@ fn virsh_expands_every_x86_model_as_the_engine_does() {
         );
         if run.code != 0 {
             mismatches.push(format!("{name}: cpucompat expand failed: {}", run.stderr));
-        } else if run.stdout.trim() == out.trim() {
+            continue;
+        }
+        if run.stdout.trim() == out.trim() {
             same_text += 1;
-        } else {
+        }
+        let printed = enabled(&run.stdout);
+        if printed != theirs {
             mismatches.push(format!(
-                "{name}: cpucompat expand --format xml:\n{}virsh:\n{out}",
-                run.stdout
+                "{name}: cpucompat expand --format xml: only virsh {:?}, only cpucompat {:?}",
+                theirs.difference(&printed).collect::<Vec<_>>(),
+                printed.difference(&theirs).collect::<Vec<_>>()
             ));
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
-        "compared {} models with virsh ({same_text} printed identically by the binary)",
+        "compared {} models with virsh ({same_text} of them printed by the binary as virsh \
+         prints them)",
         models.len()
     );
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
