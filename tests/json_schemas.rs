@@ -32,6 +32,7 @@ mod support;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use support::cases::ops;
 
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -512,58 +513,6 @@ impl Tally {
         *self.per_schema.entry(schema).or_default() += 1;
         *self.per_arch.entry(arch).or_default() += 1;
     }
-}
-
-/// One operation of a spec case: its name and the line that writes it.
-struct Op {
-    name: String,
-    line: String,
-    strings: Vec<String>,
-}
-
-impl Op {
-    fn flag(&self, f: &str) -> bool {
-        self.line.contains(&format!("{f}: true"))
-    }
-}
-
-/// The `op:` line of every case under `dir`, recursively, in file order.
-fn ops(dir: &Path) -> Vec<Op> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "ron") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).expect("case");
-        for l in text.lines() {
-            let Some(rest) = l.trim().strip_prefix("op: ") else {
-                continue;
-            };
-            let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
-            let strings = rest
-                .split('"')
-                .skip(1)
-                .step_by(2)
-                .map(str::to_string)
-                .collect();
-            out.push(Op {
-                name,
-                line: rest.to_string(),
-                strings,
-            });
-        }
-    }
-    out
 }
 
 fn strings(args: &[&str]) -> Vec<String> {

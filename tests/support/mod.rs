@@ -67,6 +67,7 @@ impl Rng {
     }
 }
 
+pub mod cases;
 pub mod s390x;
 
 /// The library's QMP monitor (`Engine::s390x().serve_qmp` or `Engine::ppc64().serve_qmp`)
