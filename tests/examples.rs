@@ -151,7 +151,7 @@ fn scheduler_filter_answers_as_cpucompat_compare_for_every_host() {
     // are skipped with their error), for two guests.
     for guest in ["x86_64-Haswell.xml", "x86_64-guest.xml"] {
         let g = x86.join(guest);
-        let t = filter(&eng, &g, &[x86.clone()], &xml_files(&x86));
+        let t = filter(&eng, &g, std::slice::from_ref(&x86), &xml_files(&x86));
         totals.push((guest, t));
     }
     // Files and folders mixed, and a host that is not there.
@@ -177,7 +177,7 @@ fn scheduler_filter_answers_as_cpucompat_compare_for_every_host() {
     let t = filter(
         &["--arch", "ppc64"],
         &ppc.join("ppc64-guest-exact.xml"),
-        &[ppc.clone()],
+        std::slice::from_ref(&ppc),
         &xml_files(&ppc),
     );
     totals.push(("ppc64-guest-exact.xml", t));
@@ -185,7 +185,7 @@ fn scheduler_filter_answers_as_cpucompat_compare_for_every_host() {
     let t = filter(
         &["--arch", "s390x"],
         &z.join("guest-z13.xml"),
-        &[z.clone()],
+        std::slice::from_ref(&z),
         &xml_files(&z),
     );
     totals.push(("guest-z13.xml", t));
