@@ -226,7 +226,7 @@ mod tests {
                     f.name
                 );
                 // near misses: a byte more, a byte less, the last byte changed
-                let mut longer = f.name.clone().into_bytes();
+                let mut longer = f.name.as_bytes().to_vec();
                 longer.push(b'x');
                 assert_eq!(ix.feature(&longer), None);
                 let n = f.name.as_bytes();
