@@ -983,6 +983,7 @@ impl<R: BufRead> Lexer<R> {
         }
         self.commit();
         if ws > 0 {
+            self.ws_pos = self.tracker.pos();
             if lines > 0 {
                 self.tracker.lines(lines, ws - last_nl);
             } else {
@@ -1013,6 +1014,7 @@ impl<R: BufRead> Lexer<R> {
                 .and_then(|s| quick(s, &mut self.attrs))
             {
                 if q.ws > 0 {
+                    self.ws_pos = self.tracker.pos();
                     if q.lines > 0 {
                         self.tracker.lines(q.lines, q.ws - q.last_nl);
                     } else {
