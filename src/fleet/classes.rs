@@ -1,0 +1,317 @@
+//! CPU classes: the hosts of a pool grouped by what they are, streamed.
+//!
+//! A class is every host with the same lattice point ([`Engine::point`]: architecture,
+//! vendor, level, features), the same model and vendor names, and on POWER the same PVR
+//! (raw-mode migration needs the processor's DD class). Hosts of one class are
+//! interchangeable for every question the fleet module asks, so each question is asked
+//! once per class, of its first host (its representative).
+//!
+//! Reading is one pass over the pool ([`Engine::read_pool`]): a class keeps its
+//! representative [`Cpu`] and, per host, 8 bytes (the input's number and the `<cpu>`'s
+//! line), so 100,000 hosts of 50 classes hold 50 CPUs and 800 KB of host references.
+//!
+//! Classes are numbered in order of first appearance, `C1`, `C2` …; hosts added later
+//! (the what-if's `--add`) join an existing class or open a new one after the others, so
+//! numbers stay stable.
+use crate::error::{Error, ErrorKind};
+use crate::{Cpu, Engine, Input, PoolItem};
+use cpucompat_lattice::Point;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A class's number: `C1` is the first class read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassId(pub(crate) usize);
+
+impl ClassId {
+    /// The 0-based index (`C1` is 0).
+    pub fn index(self) -> usize {
+        self.0
+    }
+
+    /// Reads `C3` (or `c3`).
+    pub fn parse(text: &str) -> Option<ClassId> {
+        let n: usize = text.strip_prefix(['C', 'c'])?.parse().ok()?;
+        n.checked_sub(1).map(ClassId)
+    }
+}
+
+impl fmt::Display for ClassId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "C{}", self.0 + 1)
+    }
+}
+
+impl Serialize for ClassId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One host of a pool: which input it came from and the line of its `<cpu>` (0 for a
+/// dump).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct HostRef {
+    input: u32,
+    line: u32,
+}
+
+/// The identity of a class.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    point: Point,
+    model: Option<String>,
+    vendor: Option<String>,
+    pvr: Option<String>,
+}
+
+/// A CPU class: the hosts that are the same CPU.
+#[derive(Clone, Debug)]
+pub struct Class {
+    id: ClassId,
+    cpu: Cpu,
+    hosts: Vec<HostRef>,
+}
+
+impl Class {
+    /// Its number.
+    pub fn id(&self) -> ClassId {
+        self.id
+    }
+
+    /// The first host read of the class: what every question is asked of.
+    pub fn cpu(&self) -> &Cpu {
+        &self.cpu
+    }
+
+    /// How many hosts it has.
+    pub fn len(&self) -> usize {
+        self.hosts.len()
+    }
+
+    /// Whether it has no host left (after a what-if removal).
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+    }
+}
+
+/// A pool read into classes (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    engine: Engine,
+    classes: Vec<Class>,
+    index: HashMap<Key, usize>,
+    inputs: Vec<Arc<str>>,
+    per_input: Vec<u32>,
+}
+
+impl Fleet {
+    /// An empty pool decided by `engine`.
+    pub fn new(engine: &Engine) -> Fleet {
+        Fleet {
+            engine: engine.clone(),
+            classes: Vec::new(),
+            index: HashMap::new(),
+            inputs: Vec::new(),
+            per_input: Vec::new(),
+        }
+    }
+
+    /// Every host of `inputs`, streamed ([`Engine::read_pool`]).
+    ///
+    /// # Errors
+    /// The first input error (unreadable, malformed, an unknown name, an input without a
+    /// CPU), as [`Engine::read_pool`] reports it.
+    pub fn read<I>(engine: &Engine, inputs: I) -> Result<Fleet, Error>
+    where
+        I: IntoIterator<Item = Input>,
+        I::IntoIter: 'static,
+    {
+        let mut f = Fleet::new(engine);
+        f.add_inputs(inputs)?;
+        Ok(f)
+    }
+
+    /// Adds every host of `inputs`.
+    ///
+    /// # Errors
+    /// As [`Fleet::read`].
+    pub fn add_inputs<I>(&mut self, inputs: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = Input>,
+        I::IntoIter: 'static,
+    {
+        let engine = self.engine.clone();
+        for item in engine.read_pool(inputs) {
+            self.add(item?)?;
+        }
+        Ok(())
+    }
+
+    /// Adds hosts given as CPUs (or a [`crate::Pool`]).
+    ///
+    /// # Errors
+    /// The stream's first error; a CPU read by another engine.
+    pub fn extend<I>(&mut self, cpus: I) -> Result<(), Error>
+    where
+        I: IntoIterator,
+        I::Item: PoolItem,
+    {
+        for c in cpus {
+            self.add(c.into_cpu()?)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one host.
+    ///
+    /// # Errors
+    /// A CPU read by another engine.
+    pub fn add(&mut self, cpu: Cpu) -> Result<(), Error> {
+        let point = self.engine.point(&cpu)?;
+        let pvr = match self.engine.ppc64() {
+            Some(p) => p.pvr_of(&cpu)?.map(|v| v.to_string()),
+            None => None,
+        };
+        let def = cpu.definition();
+        let key = Key {
+            point,
+            model: def.model_name().map(str::to_string),
+            vendor: def.vendor.clone(),
+            pvr,
+        };
+        let input = match cpu.input() {
+            Some(name) => self.intern(name),
+            None => self.intern("<cpu>"),
+        };
+        self.per_input[input as usize] = self.per_input[input as usize].saturating_add(1);
+        let host = HostRef {
+            input,
+            line: cpu.pos().line,
+        };
+        match self.index.get(&key) {
+            Some(&i) => self.classes[i].hosts.push(host),
+            None => {
+                let i = self.classes.len();
+                self.index.insert(key, i);
+                self.classes.push(Class {
+                    id: ClassId(i),
+                    cpu,
+                    hosts: vec![host],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        // Inputs come one after another: the last one is almost always the one asked for.
+        if let Some(i) = self.inputs.iter().rposition(|n| &**n == name) {
+            return i as u32;
+        }
+        self.inputs.push(name.into());
+        self.per_input.push(0);
+        (self.inputs.len() - 1) as u32
+    }
+
+    /// The engine that decides for this pool.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The classes that still have hosts, in number order.
+    pub fn classes(&self) -> impl Iterator<Item = &Class> + '_ {
+        self.classes.iter().filter(|c| !c.hosts.is_empty())
+    }
+
+    /// A class by number, if it has hosts.
+    pub fn class(&self, id: ClassId) -> Option<&Class> {
+        self.classes.get(id.0).filter(|c| !c.hosts.is_empty())
+    }
+
+    /// How many classes have hosts.
+    pub fn class_count(&self) -> usize {
+        self.classes().count()
+    }
+
+    /// How many hosts the pool has.
+    pub fn hosts(&self) -> usize {
+        self.classes.iter().map(|c| c.hosts.len()).sum()
+    }
+
+    /// The hosts of a class, named: the input, and `:LINE` when the input holds more than
+    /// one CPU.
+    pub fn host_names(&self, class: &Class) -> Vec<String> {
+        class.hosts.iter().map(|h| self.name_of(*h)).collect()
+    }
+
+    /// The first `n` host names of a class.
+    pub fn first_host_names(&self, class: &Class, n: usize) -> Vec<String> {
+        class
+            .hosts
+            .iter()
+            .take(n)
+            .map(|h| self.name_of(*h))
+            .collect()
+    }
+
+    fn name_of(&self, h: HostRef) -> String {
+        let name = &self.inputs[h.input as usize];
+        if self.per_input[h.input as usize] > 1 && h.line > 0 {
+            format!("{name}:{}", h.line)
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// Removes a whole class (its number stays taken).
+    ///
+    /// # Errors
+    /// No class of that number has hosts ([`ErrorKind::Argument`]).
+    pub fn remove_class(&mut self, id: ClassId) -> Result<usize, Error> {
+        match self.classes.get_mut(id.0) {
+            Some(c) if !c.hosts.is_empty() => Ok(std::mem::take(&mut c.hosts).len()),
+            _ => Err(Error::new(
+                ErrorKind::Argument,
+                format!("no class {id} in the pool"),
+            )),
+        }
+    }
+
+    /// Removes every host read from input `name`; a class left without hosts disappears
+    /// .
+    ///
+    /// # Errors
+    /// No host of the pool came from that input ([`ErrorKind::Argument`]).
+    pub fn remove_input(&mut self, name: &str) -> Result<usize, Error> {
+        let Some(i) = self.inputs.iter().position(|n| &**n == name) else {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!("no host of the pool was read from {name}"),
+            ));
+        };
+        let i = i as u32;
+        let mut removed = 0;
+        for c in &mut self.classes {
+            // The representative stays even when its own host goes: the class's other
+            // hosts are the same CPU, and every question is about the class.
+            let before = c.hosts.len();
+            c.hosts.retain(|h| h.input != i);
+            removed += before - c.hosts.len();
+        }
+        Ok(removed)
+    }
+
+    /// The pool with only the classes `keep` says yes to (same numbers).
+    pub fn filtered(&self, keep: impl Fn(&Class) -> bool) -> Fleet {
+        let mut f = self.clone();
+        for c in &mut f.classes {
+            if !keep(c) {
+                c.hosts.clear();
+            }
+        }
+        f
+    }
+}
