@@ -30,7 +30,9 @@ fn guests(engine: &cpucompat::Engine) -> Vec<Cpu> {
         if c.is_host()
             || d.mode != Mode::Custom
             || d.match_ == Some(Match::Minimum)
-            || d.features.iter().any(|f| d.policy_of(f) == Policy::Optional)
+            || d.features
+                .iter()
+                .any(|f| d.policy_of(f) == Policy::Optional)
         {
             continue;
         }
@@ -119,7 +121,10 @@ fn an_invtsc_guest_migrates_only_with_a_tsc_frequency() {
         ))
         .unwrap();
     let guest = engine.guest_of(&host).unwrap();
-    assert!(engine.features(&guest).unwrap().contains(&"invtsc".to_string()));
+    assert!(engine
+        .features(&guest)
+        .unwrap()
+        .contains(&"invtsc".to_string()));
     let mut fleet = Fleet::new(&engine);
     fleet.extend([&host]).unwrap();
     let refused = migrate(&guest, &host, &fleet, &PlaceOptions::default()).unwrap();
@@ -134,5 +139,7 @@ fn an_invtsc_guest_migrates_only_with_a_tsc_frequency() {
         level: None,
         tsc_frequency: true,
     };
-    assert!(migrate(&guest, &host, &fleet, &opts).unwrap().fits_somewhere());
+    assert!(migrate(&guest, &host, &fleet, &opts)
+        .unwrap()
+        .fits_somewhere());
 }

@@ -58,7 +58,10 @@ fn check_pool(idx: &[usize]) -> Result<(), TestCaseError> {
     let direct = engine.baseline(cpus.iter().copied(), &opts);
     match (&direct, report.baseline()) {
         (Ok(d), Some(b)) => prop_assert_eq!(d.to_xml(), b.cpu().to_xml()),
-        (Err(e), None) => prop_assert_eq!(report.baseline_error().map(str::to_string), Some(e.to_string())),
+        (Err(e), None) => prop_assert_eq!(
+            report.baseline_error().map(str::to_string),
+            Some(e.to_string())
+        ),
         (d, b) => prop_assert!(false, "direct {:?} vs report {:?}", d.is_ok(), b.is_some()),
     }
     let full: Vec<String> = report
@@ -141,7 +144,11 @@ fn the_whole_intel_corpus_is_held_down_by_its_two_atoms() {
         .iter()
         .map(|id| {
             let c = &report.classes()[id.index()];
-            let hosts = c.hosts.iter().map(|h| h.rsplit('/').next().unwrap().to_string()).collect();
+            let hosts = c
+                .hosts
+                .iter()
+                .map(|h| h.rsplit('/').next().unwrap().to_string())
+                .collect();
             (c.without.as_ref().unwrap().gained.join(","), hosts)
         })
         .collect();

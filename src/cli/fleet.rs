@@ -170,9 +170,6 @@ pub struct UpgradeArgs {
     /// Output format: text or json.
     #[arg(long, value_enum)]
     pub format: Option<FleetFormat>,
-    /// List every changed model and feature.
-    #[arg(long, short)]
-    pub verbose: bool,
 }
 
 /// `levels`.
@@ -293,7 +290,7 @@ pub fn pool(
     let report = PoolReport::new(&after, &opts)?;
     let change = if what_if {
         let guests = match &a.guests {
-            Some(dir) => read_guests(&engine, dir)?,
+            Some(dir) => read_guests(&before, dir)?,
             None => Vec::new(),
         };
         Some(WhatIf::new(&before, &after, &guests)?)
@@ -356,7 +353,7 @@ pub fn pool(
 }
 
 /// Every `*.xml` file of a directory, sorted, as guests (the first CPU of each).
-fn read_guests(engine: &Engine, dir: &std::path::Path) -> Result<Vec<cpucompat::Cpu>, Error> {
+fn read_guests(pool: &Fleet, dir: &std::path::Path) -> Result<Vec<cpucompat::Cpu>, Error> {
     let rd = std::fs::read_dir(dir).map_err(|e| {
         Error::new(
             cpucompat::ErrorKind::Io,
@@ -370,7 +367,7 @@ fn read_guests(engine: &Engine, dir: &std::path::Path) -> Result<Vec<cpucompat::
     files.sort();
     files
         .iter()
-        .map(|p| engine.read_one(Input::path(p)))
+        .map(|p| pool.read_guest(Input::path(p)))
         .collect()
 }
 
@@ -785,8 +782,8 @@ pub fn place(
         .collect();
     let engine = engine(&e, &mut inputs, None)?;
     let hosts = inputs.split_off(1);
-    let guest = engine.read_one(inputs.remove(0))?;
     let fleet = Fleet::read(&engine, hosts)?;
+    let guest = fleet.read_guest(inputs.remove(0))?;
     let opts = PlaceOptions {
         level: level_arg(&a.level)?,
         tsc_frequency: false,
@@ -811,8 +808,8 @@ pub fn migrate(
     let engine = engine(&e, &mut inputs, None)?;
     let dsts = inputs.split_off(2);
     let src = inputs.pop().ok_or_else(|| argument("--from is required"))?;
-    let guest = engine.read_one(inputs.remove(0))?;
     let source = engine.read_one(src)?;
+    let guest = engine.for_host(&source)?.read_one(inputs.remove(0))?;
     let fleet = Fleet::read(&engine, dsts)?;
     let opts = PlaceOptions {
         level: level_arg(&a.level)?,
@@ -863,20 +860,17 @@ fn placement_text(p: &Placement, verbose: bool) -> String {
         } else {
             "the guest starts there"
         };
-        let _ = writeln!(
-            s,
-            "{}",
-            fit(
-                &format!(
-                    "source:  {} ({}): {state}",
-                    src.name.as_deref().unwrap_or("(host)"),
-                    src.model.as_deref().unwrap_or("-")
-                ),
-                WIDTH
-            )
-        );
+        s.push_str(&wrap_text(
+            "source:  ",
+            &format!(
+                "{} ({}): {state}",
+                src.name.as_deref().unwrap_or("(host)"),
+                src.model.as_deref().unwrap_or("-")
+            ),
+            9,
+        ));
         for r in &src.reasons {
-            s.push_str(&wrap_text(&format!("  {}: ", r.rule), &r.message, 4));
+            s.push_str(&reason(r, verbose));
         }
     }
     for w in p.warnings() {
@@ -918,11 +912,36 @@ fn placement_text(p: &Placement, verbose: bool) -> String {
                 WIDTH
             )
         );
-        for r in &t.reasons {
-            s.push_str(&wrap_text(&format!("  {}: ", r.rule), &r.message, 4));
+        // A refusal at the source was said once, above.
+        for r in t
+            .reasons
+            .iter()
+            .filter(|r| !matches!(r.rule.as_str(), "source" | "libvirt-invtsc"))
+        {
+            s.push_str(&reason(r, verbose));
         }
     }
     s
+}
+
+/// One failing rule, wrapped; a long feature list shows its first dozen names unless
+/// `verbose`.
+fn reason(r: &fleet::Obstacle, verbose: bool) -> String {
+    let lead = format!("  {}: ", r.rule);
+    match r.message.split_once(": ") {
+        Some((head, list)) if list.contains(", ") => {
+            let names: Vec<String> = list.split(", ").map(str::to_string).collect();
+            let shown = if verbose || names.len() <= 13 {
+                names
+            } else {
+                let mut v = names[..12].to_vec();
+                v.push(format!("… {} more (--verbose)", names.len() - 12));
+                v
+            };
+            wrap(&format!("{lead}{head}: "), &shown, 4)
+        }
+        _ => wrap_text(&lead, &r.message, 4),
+    }
 }
 
 /// `lead` then the words of `text`, wrapped at [`WIDTH`] with `indent`.
@@ -1014,7 +1033,7 @@ pub fn upgrade(
     let stdout = if json {
         cpucompat::to_json_text(&check)
     } else {
-        upgrade_text(&check, a.verbose)
+        upgrade_text(&check)
     };
     Ok(Output {
         stdout,
@@ -1022,22 +1041,23 @@ pub fn upgrade(
     })
 }
 
-fn upgrade_text(u: &UpgradeCheck, verbose: bool) -> String {
+fn upgrade_text(u: &UpgradeCheck) -> String {
     let mut s = String::new();
     let c = &u.catalogs;
     let _ = writeln!(s, "from:    {}", c.from);
     let _ = writeln!(s, "to:      {}", c.to);
     let _ = writeln!(s, "models whose expansion changed: {}", c.changed.len());
     for m in &c.changed {
-        let mut parts = Vec::new();
+        let _ = writeln!(s, "  {}:", m.model);
         if !m.added.is_empty() {
-            parts.push(format!("+{}", names(&m.added, verbose)));
+            s.push_str(&wrap("    features added: ", &m.added, 6));
         }
         if !m.removed.is_empty() {
-            parts.push(format!("-{}", names(&m.removed, verbose)));
+            s.push_str(&wrap("    features removed: ", &m.removed, 6));
         }
-        parts.extend(m.details.iter().cloned());
-        s.push_str(&wrap(&format!("  {}: ", m.model), &parts, 4));
+        for d in &m.details {
+            s.push_str(&wrap_text("    ", d, 6));
+        }
     }
     let list = |s: &mut String, what: &str, v: &[String]| {
         if v.is_empty() {

@@ -216,6 +216,23 @@ impl Fleet {
         (self.inputs.len() - 1) as u32
     }
 
+    /// Reads a guest (the first CPU of `input`: a guest `<cpu>`, a domain …) to be judged
+    /// against this pool. On s390x a `host-model`, `host-passthrough` or `max` guest only
+    /// means something on a host: it is read as QEMU reads it on the pool's first host
+    /// ([`Engine::for_host`]), and every fleet question judges its definition again on each
+    /// host it asks about.
+    ///
+    /// # Errors
+    /// As [`Engine::read_one`].
+    pub fn read_guest(&self, input: Input) -> Result<Cpu, Error> {
+        match self.classes().next() {
+            Some(c) if self.engine.s390x().is_some() => {
+                self.engine.for_host(c.cpu())?.read_one(input)
+            }
+            _ => self.engine.read_one(input),
+        }
+    }
+
     /// The engine that decides for this pool.
     pub fn engine(&self) -> &Engine {
         &self.engine

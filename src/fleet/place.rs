@@ -18,10 +18,11 @@
 //! | guest | live CPU on the source (then compared with each destination) |
 //! | --- | --- |
 //! | x86 custom, host-model | libvirt's update against the source's migratable CPU ([`crate::X86Ext::update`]): `host-model` and `match='minimum'` become the source's model and features, optional features are resolved |
-//! | x86 host-passthrough, maximum | the source's CPU itself ([`crate::Engine::guest_of`]); libvirt checks nothing, so this is the only safe reading (a warning says so) |
+//! | x86 host-passthrough, maximum | the source's CPU without the features that block migration (QEMU's `migratable=on`: the baseline of the source alone with `--migratable`); libvirt checks nothing, so this is the only safe reading (a warning says so) |
 //! | POWER compat mode (`host-model` naming `powerN`) | the compat mode itself: the destination must support it |
 //! | POWER custom, host-passthrough, plain host-model | the source's CPU with its PVR: raw mode, so QEMU needs the same family and DD class |
-//! | s390x (every mode) | the guest as QEMU reads it on the source (its host model for `host-model`, `host-passthrough` and `max`), compared by QEMU on each destination |
+//! | s390x custom | the guest as QEMU reads it, compared by QEMU on each destination |
+//! | s390x host-model, host-passthrough, max | the source's CPU as a model ([`crate::Engine::guest_of`]): what libvirt expands a host-model guest to at start |
 use super::classes::{ClassId, Fleet};
 use super::levels::X86Level;
 use crate::error::{Error, ErrorKind};
@@ -357,7 +358,14 @@ pub(crate) fn live_cpu(
                     "libvirt does not check {} CPUs when migrating: the source's CPU is compared with each destination; migrate only between identical hosts (CPU, microcode, QEMU)",
                     mode_name(mode)
                 );
-                return Ok((engine.guest_of(source)?, vec![w]));
+                // QEMU's `migratable=on` (libvirt's default for new domains) leaves out
+                // the features that block migration: the source's migratable CPU.
+                let opts = crate::BaselineOptions {
+                    expand_features: false,
+                    migratable: true,
+                };
+                let live = engine.baseline([source], &opts)?.into_cpu();
+                return Ok((live, vec![w]));
             }
             let x86 = engine.x86().ok_or_else(|| {
                 Error::new(ErrorKind::Argument, "an x86 guest needs an x86 engine")
@@ -373,7 +381,9 @@ pub(crate) fn live_cpu(
             }
         }
         Arch::S390x => {
-            let judge = engine.for_host(source)?;
+            if mode == Mode::Custom {
+                return Ok((as_judged(&engine.for_host(source)?, guest)?, Vec::new()));
+            }
             let mut w = Vec::new();
             if matches!(mode, Mode::HostPassthrough | Mode::Maximum) {
                 w.push(format!(
@@ -381,7 +391,7 @@ pub(crate) fn live_cpu(
                     mode_name(mode)
                 ));
             }
-            Ok((as_judged(&judge, guest)?, w))
+            Ok((engine.guest_of(source)?, w))
         }
     }
 }

@@ -67,8 +67,16 @@ fn detail_diff(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
     keys.into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
         .map(|k| {
-            let show = |v: Option<&serde_json::Value>| {
-                v.map_or_else(|| "(none)".to_string(), |v| v.to_string())
+            let show = |v: Option<&serde_json::Value>| match v {
+                None | Some(serde_json::Value::Null) => "(none)".to_string(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Array(a)) if a.is_empty() => "(none)".to_string(),
+                Some(serde_json::Value::Array(a)) => a
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                Some(v) => v.to_string(),
             };
             format!("{k}: {} → {}", show(a.get(k)), show(b.get(k)))
         })
@@ -255,14 +263,14 @@ pub fn upgrade_check(
     let (hb, ha) = (read_hosts(from)?, read_hosts(to)?);
     let mut out = Vec::with_capacity(guests.len());
     for path in guests {
-        let old = from.read_one(Input::path(path))?;
+        let old = hb.read_guest(Input::path(path))?;
         let name = path.display().to_string();
         let model = old.model().map(str::to_string);
         let model_change = model
             .as_ref()
             .and_then(|m| diff.changed.iter().find(|c| &c.model == m).cloned());
         let before = reach(&hb, &old)?;
-        let new = match to.read_one(Input::path(path)) {
+        let new = match ha.read_guest(Input::path(path)) {
             Ok(c) => c,
             Err(e) if e.kind() == ErrorKind::UnknownName => {
                 out.push(GuestUpgrade {

@@ -39,7 +39,9 @@ pub fn hosts(engine: &Engine) -> Vec<(PathBuf, Cpu)> {
     files()
         .into_iter()
         .map(|p| {
-            let c = engine.read_one(Input::path(&p)).expect("read a corpus host");
+            let c = engine
+                .read_one(Input::path(&p))
+                .expect("read a corpus host");
             (p, c)
         })
         .collect()
