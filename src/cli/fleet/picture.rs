@@ -135,9 +135,9 @@ fn esc(s: &str) -> String {
 }
 
 const NODE_W: f64 = 250.0;
-const NODE_H: f64 = 58.0;
+const NODE_H: f64 = 54.0;
 const GAP_X: f64 = 24.0;
-const GAP_Y: f64 = 60.0;
+const GAP_Y: f64 = 34.0;
 const MARGIN: f64 = 16.0;
 
 /// Node centres: layer rows bottom-up, each row ordered by the mean x of its nodes' lower
@@ -215,7 +215,7 @@ pub fn svg(r: &PoolReport) -> String {
             esc(&n.host_names.join(", "))
         );
         for (k, line) in label(n).iter().enumerate() {
-            let ty = y + 17.0 + k as f64 * 16.0;
+            let ty = y + 16.0 + k as f64 * 15.0;
             let weight = if k == 0 { " font-weight=\"bold\"" } else { "" };
             let _ = writeln!(
                 s,
