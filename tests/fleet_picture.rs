@@ -72,13 +72,22 @@ fn dot_output_renders_with_graphviz() {
         .write_all(r.stdout.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "dot warned");
     let svg = String::from_utf8(out.stdout).unwrap();
     assert!(svg.contains("<svg"));
     // Every class and the baseline are drawn, and every edge.
-    for id in ["baseline", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"] {
-        assert!(svg.contains(&format!("<title>{id}</title>")), "{id} not drawn");
+    for id in [
+        "baseline", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9",
+    ] {
+        assert!(
+            svg.contains(&format!("<title>{id}</title>")),
+            "{id} not drawn"
+        );
     }
     let edges = r.stdout.matches(" -> ").count();
     assert_eq!(svg.matches("class=\"edge\"").count(), edges);
@@ -152,7 +161,12 @@ fn html_page_is_self_contained_and_chromium_draws_the_diagram() {
     }
     assert_eq!(page.matches("http").count(), 1);
     // The tables and the snippets are there.
-    for want in ["<h2>Classes</h2>", "<h2>Split into 2 sub-pools</h2>", "[libvirt]", "cpu-model.node.kubevirt.io/"] {
+    for want in [
+        "<h2>Classes</h2>",
+        "<h2>Split into 2 sub-pools</h2>",
+        "[libvirt]",
+        "cpu-model.node.kubevirt.io/",
+    ] {
         assert!(page.contains(want), "no {want}");
     }
     let Some(_) = chromium() else {

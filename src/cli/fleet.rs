@@ -411,12 +411,12 @@ fn pool_text(r: &PoolReport, verbose: bool) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "pool:          {} in {} ({}, {})",
+        "pool:          {} in {} ({})",
         plural(r.hosts(), "host", "hosts"),
         plural(r.classes().len(), "CPU class", "CPU classes"),
         r.arch(),
-        r.catalog()
     );
+    s.push_str(&wrap_text("catalog:       ", r.catalog(), 15));
     let _ = writeln!(
         s,
         "{}",
@@ -691,16 +691,8 @@ fn what_if_text(w: &WhatIf, verbose: bool) -> String {
             plural(p.classes, "class", "classes")
         )
     };
-    let _ = writeln!(
-        s,
-        "{}",
-        fit(&format!("what if: before  {}", line(&w.before)), WIDTH)
-    );
-    let _ = writeln!(
-        s,
-        "{}",
-        fit(&format!("         after   {}", line(&w.after)), WIDTH)
-    );
+    s.push_str(&wrap_text("what if: before  ", &line(&w.before), 17));
+    s.push_str(&wrap_text("         after   ", &line(&w.after), 17));
     if !w.new_classes.is_empty() {
         let ids: Vec<String> = w.new_classes.iter().map(|c| c.to_string()).collect();
         s.push_str(&wrap("  new classes: ", &ids, 4));
@@ -746,21 +738,14 @@ fn what_if_text(w: &WhatIf, verbose: bool) -> String {
         let _ = writeln!(s, "  guests:");
         for g in &w.guests {
             let name = g.name.as_deref().unwrap_or("(guest)");
-            let _ = writeln!(
-                s,
-                "{}",
-                fit(
-                    &format!(
-                        "    {name}: {} (starts on {} → {} hosts, migration targets {} → {})",
-                        g.status,
-                        g.before.starts,
-                        g.after.starts,
-                        g.before.targets,
-                        g.after.targets
-                    ),
-                    WIDTH
-                )
-            );
+            s.push_str(&wrap_text(
+                "    ",
+                &format!(
+                    "{name}: {} (starts on {} → {} hosts, migration targets {} → {})",
+                    g.status, g.before.starts, g.after.starts, g.before.targets, g.after.targets
+                ),
+                6,
+            ));
         }
     }
     s
@@ -995,6 +980,14 @@ pub fn upgrade(
 ) -> Result<Output, Error> {
     let json = text_or_json("upgrade-check", format_of(a.format, outer_format))?;
     let (from, to) = (side(&a.from)?, side(&a.to)?);
+    if matches!(
+        (&from, &to),
+        (Side::Map(_), Side::Qemu(_)) | (Side::Qemu(_), Side::Map(_))
+    ) {
+        return Err(argument(
+            "--from and --to must both be libvirt versions (11.3, 12.8) or both QEMU releases (7.2, newest)",
+        ));
+    }
     let mut inputs: Vec<Input> = a.guests.iter().chain(&a.hosts).map(Input::path).collect();
     let arch = match a.arch.clone().or_else(|| outer.arch.clone()) {
         Some(x) => Some(Arch::from_name(&x).ok_or_else(|| {
@@ -1019,14 +1012,6 @@ pub fn upgrade(
             ))
         }
     };
-    if matches!(
-        (&from, &to),
-        (Side::Map(_), Side::Qemu(_)) | (Side::Qemu(_), Side::Map(_))
-    ) {
-        return Err(argument(
-            "--from and --to must both be libvirt versions (11.3, 12.8) or both QEMU releases (7.2, newest)",
-        ));
-    }
     let (old, new) = (build(&from, arch)?, build(&to, arch)?);
     drop(inputs);
     let check = fleet::upgrade_check(&old, &new, &a.guests, &a.hosts)?;

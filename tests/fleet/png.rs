@@ -76,8 +76,8 @@ impl Huffman {
 }
 
 const LBASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
-    131, 163, 195, 227, 258,
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
 ];
 const LEXT: [u8; 29] = [
     0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
@@ -139,7 +139,10 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>, String> {
                 let p = b.pos;
                 let h = data.get(p..p + 4).ok_or("deflate: short stored block")?;
                 let len = usize::from(u16::from_le_bytes([h[0], h[1]]));
-                out.extend_from_slice(data.get(p + 4..p + 4 + len).ok_or("deflate: short stored data")?);
+                out.extend_from_slice(
+                    data.get(p + 4..p + 4 + len)
+                        .ok_or("deflate: short stored data")?,
+                );
                 b.pos = p + 4 + len;
             }
             1 => {
@@ -160,8 +163,9 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>, String> {
                 let nlen = b.need(5)? as usize + 257;
                 let ndist = b.need(5)? as usize + 1;
                 let ncode = b.need(4)? as usize + 4;
-                const ORDER: [usize; 19] =
-                    [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+                const ORDER: [usize; 19] = [
+                    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+                ];
                 let mut cl = [0u8; 19];
                 for &o in ORDER.iter().take(ncode) {
                     cl[o] = b.need(3)? as u8;
@@ -177,7 +181,9 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>, String> {
                     } else {
                         let (val, rep) = match sym {
                             16 => {
-                                let prev = *lengths.get(i.wrapping_sub(1)).ok_or("deflate: repeat first")?;
+                                let prev = *lengths
+                                    .get(i.wrapping_sub(1))
+                                    .ok_or("deflate: repeat first")?;
                                 (prev, 3 + b.need(2)? as usize)
                             }
                             17 => (0, 3 + b.need(3)? as usize),
@@ -217,7 +223,10 @@ pub fn decode(png: &[u8]) -> Result<Image, String> {
                 width = u32::from_be_bytes(body[0..4].try_into().unwrap()) as usize;
                 height = u32::from_be_bytes(body[4..8].try_into().unwrap()) as usize;
                 if body[8] != 8 || body[12] != 0 {
-                    return Err(format!("unsupported depth {} / interlace {}", body[8], body[12]));
+                    return Err(format!(
+                        "unsupported depth {} / interlace {}",
+                        body[8], body[12]
+                    ));
                 }
                 channels = match body[9] {
                     2 => 3,
@@ -252,7 +261,11 @@ pub fn decode(png: &[u8]) -> Result<Image, String> {
                 3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
                 4 => {
                     let p = i16::from(a) + i16::from(b) - i16::from(c);
-                    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+                    let (pa, pb, pc) = (
+                        (p - i16::from(a)).abs(),
+                        (p - i16::from(b)).abs(),
+                        (p - i16::from(c)).abs(),
+                    );
                     if pa <= pb && pa <= pc {
                         a
                     } else if pb <= pc {
