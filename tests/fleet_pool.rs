@@ -6,7 +6,7 @@
 #[path = "fleet/corpus.rs"]
 mod corpus;
 
-use cpucompat::fleet::{Fleet, PoolOptions, PoolReport, Richness};
+use cpucompat::fleet::{Fleet, HostNames, PoolOptions, PoolReport, Richness};
 use cpucompat::{BaselineOptions, Cpu, Engine};
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -28,10 +28,10 @@ fn fleet_of(engine: &Engine, cpus: &[&Cpu]) -> Fleet {
 }
 
 /// The hosts of a pool that are not in the class named `hosts`.
-fn others<'a>(cpus: &[&'a Cpu], hosts: &[String]) -> Vec<&'a Cpu> {
+fn others<'a>(cpus: &[&'a Cpu], hosts: &HostNames) -> Vec<&'a Cpu> {
     cpus.iter()
         .copied()
-        .filter(|c| !hosts.iter().any(|h| Some(h.as_str()) == c.input()))
+        .filter(|c| !c.input().is_some_and(|i| hosts.contains(i)))
         .collect()
 }
 
@@ -206,7 +206,7 @@ proptest! {
         let members: Vec<Vec<&Cpu>> = report
             .classes()
             .iter()
-            .map(|c| cpus.iter().copied().filter(|x| c.hosts.iter().any(|h| Some(h.as_str()) == x.input())).collect())
+            .map(|c| cpus.iter().copied().filter(|x| x.input().is_some_and(|i| c.hosts.contains(i))).collect())
             .collect();
         let mut best: Option<Option<Richness>> = None;
         for mask in 1..(1usize << (k - 1)) {

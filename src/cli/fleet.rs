@@ -249,7 +249,19 @@ fn hosts_of(c: &ClassReport, all: bool) -> String {
     format!(
         "{}: {}",
         plural(c.host_count, "host", "hosts"),
-        names(&c.hosts, all)
+        host_list(&c.hosts, all)
+    )
+}
+
+/// Host names, the first few only unless `all`.
+fn host_list(hosts: &fleet::HostNames, all: bool) -> String {
+    if all || hosts.len() <= FIRST + 1 {
+        return hosts.to_vec().join(", ");
+    }
+    format!(
+        "{}, … ({} more)",
+        hosts.first(FIRST).join(", "),
+        hosts.len() - FIRST
     )
 }
 
@@ -877,7 +889,7 @@ fn placement_text(p: &Placement, verbose: bool) -> String {
         let hosts = format!(
             "{}: {}",
             plural(t.hosts.len(), "host", "hosts"),
-            names(&t.hosts, verbose)
+            host_list(&t.hosts, verbose)
         );
         let verdict = t.verdict.map_or("", |v| v.as_str());
         let state = if t.fits {

@@ -58,6 +58,81 @@ struct HostRef {
     line: u32,
 }
 
+/// The inputs a pool was read from, and how many CPUs each held: what host names are
+/// made of.
+#[derive(Clone, Debug, Default)]
+struct Inputs {
+    names: Vec<Arc<str>>,
+    counts: Vec<u32>,
+}
+
+impl Inputs {
+    fn name_of(&self, h: HostRef) -> String {
+        let name = &self.names[h.input as usize];
+        if self.counts[h.input as usize] > 1 && h.line > 0 {
+            format!("{name}:{}", h.line)
+        } else {
+            name.to_string()
+        }
+    }
+}
+
+/// The hosts of a class, by name: the input, and `:LINE` when the input holds more than
+/// one CPU. Names are made when asked for; until then a host costs 8 bytes. Serializes as
+/// a list of strings.
+#[derive(Clone, Debug)]
+pub struct HostNames {
+    inputs: Arc<Inputs>,
+    refs: Vec<HostRef>,
+}
+
+impl HostNames {
+    /// How many hosts.
+    pub fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.refs.is_empty()
+    }
+
+    /// Every name, in reading order.
+    pub fn iter(&self) -> impl Iterator<Item = String> + '_ {
+        self.refs.iter().map(|h| self.inputs.name_of(*h))
+    }
+
+    /// The first `n` names.
+    pub fn first(&self, n: usize) -> Vec<String> {
+        self.iter().take(n).collect()
+    }
+
+    /// Every name.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().collect()
+    }
+
+    /// Whether a host of that name is among them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+}
+
+impl<'a> IntoIterator for &'a HostNames {
+    type Item = String;
+    type IntoIter = Box<dyn Iterator<Item = String> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Serialize for HostNames {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 /// The identity of a class.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
@@ -103,8 +178,7 @@ pub struct Fleet {
     engine: Engine,
     classes: Vec<Class>,
     index: HashMap<Key, usize>,
-    inputs: Vec<Arc<str>>,
-    per_input: Vec<u32>,
+    inputs: Arc<Inputs>,
 }
 
 impl Fleet {
@@ -114,8 +188,7 @@ impl Fleet {
             engine: engine.clone(),
             classes: Vec::new(),
             index: HashMap::new(),
-            inputs: Vec::new(),
-            per_input: Vec::new(),
+            inputs: Arc::new(Inputs::default()),
         }
     }
 
@@ -186,7 +259,8 @@ impl Fleet {
             Some(name) => self.intern(name),
             None => self.intern("<cpu>"),
         };
-        self.per_input[input as usize] = self.per_input[input as usize].saturating_add(1);
+        let inputs = Arc::make_mut(&mut self.inputs);
+        inputs.counts[input as usize] = inputs.counts[input as usize].saturating_add(1);
         let host = HostRef {
             input,
             line: cpu.pos().line,
@@ -208,12 +282,13 @@ impl Fleet {
 
     fn intern(&mut self, name: &str) -> u32 {
         // Inputs come one after another: the last one is almost always the one asked for.
-        if let Some(i) = self.inputs.iter().rposition(|n| &**n == name) {
+        if let Some(i) = self.inputs.names.iter().rposition(|n| &**n == name) {
             return i as u32;
         }
-        self.inputs.push(name.into());
-        self.per_input.push(0);
-        (self.inputs.len() - 1) as u32
+        let inputs = Arc::make_mut(&mut self.inputs);
+        inputs.names.push(name.into());
+        inputs.counts.push(0);
+        (inputs.names.len() - 1) as u32
     }
 
     /// Reads a guest (the first CPU of `input`: a guest `<cpu>`, a domain …) to be judged
@@ -258,28 +333,11 @@ impl Fleet {
         self.classes.iter().map(|c| c.hosts.len()).sum()
     }
 
-    /// The hosts of a class, named: the input, and `:LINE` when the input holds more than
-    /// one CPU.
-    pub fn host_names(&self, class: &Class) -> Vec<String> {
-        class.hosts.iter().map(|h| self.name_of(*h)).collect()
-    }
-
-    /// The first `n` host names of a class.
-    pub fn first_host_names(&self, class: &Class, n: usize) -> Vec<String> {
-        class
-            .hosts
-            .iter()
-            .take(n)
-            .map(|h| self.name_of(*h))
-            .collect()
-    }
-
-    fn name_of(&self, h: HostRef) -> String {
-        let name = &self.inputs[h.input as usize];
-        if self.per_input[h.input as usize] > 1 && h.line > 0 {
-            format!("{name}:{}", h.line)
-        } else {
-            name.to_string()
+    /// The hosts of a class, by name (see [`HostNames`]).
+    pub fn host_names(&self, class: &Class) -> HostNames {
+        HostNames {
+            inputs: self.inputs.clone(),
+            refs: class.hosts.clone(),
         }
     }
 
@@ -303,7 +361,7 @@ impl Fleet {
     /// # Errors
     /// No host of the pool came from that input ([`ErrorKind::Argument`]).
     pub fn remove_input(&mut self, name: &str) -> Result<usize, Error> {
-        let Some(i) = self.inputs.iter().position(|n| &**n == name) else {
+        let Some(i) = self.inputs.names.iter().position(|n| &**n == name) else {
             return Err(Error::new(
                 ErrorKind::Argument,
                 format!("no host of the pool was read from {name}"),

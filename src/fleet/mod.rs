@@ -102,7 +102,7 @@ mod split;
 mod upgrade;
 mod whatif;
 
-pub use classes::{Class, ClassId, Fleet};
+pub use classes::{Class, ClassId, Fleet, HostNames};
 pub use hasse::{Hasse, HasseNode};
 pub use levels::{X86Level, LEVELS};
 pub use measure::{x86_level, ClusterMode, PoolBaseline, Richness};

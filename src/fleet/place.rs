@@ -23,7 +23,7 @@
 //! | POWER custom, host-passthrough, plain host-model | the source's CPU with its PVR: raw mode, so QEMU needs the same family and DD class |
 //! | s390x custom | the guest as QEMU reads it, compared by QEMU on each destination |
 //! | s390x host-model, host-passthrough, max | the source's CPU as a model ([`crate::Engine::guest_of`]): what libvirt expands a host-model guest to at start |
-use super::classes::{ClassId, Fleet};
+use super::classes::{ClassId, Fleet, HostNames};
 use super::levels::X86Level;
 use crate::error::{Error, ErrorKind};
 use crate::xml::model::Mode;
@@ -70,7 +70,7 @@ pub struct Target {
     /// The class.
     pub class: ClassId,
     /// Its hosts, by name.
-    pub hosts: Vec<String>,
+    pub hosts: HostNames,
     /// The hosts' model.
     pub model: Option<String>,
     /// Whether the guest runs (or arrives) there.

@@ -17,7 +17,7 @@
 //! The pool's baseline is computed over one CPU per class, which is the baseline of every
 //! host: a baseline is a meet, and a meet does not change when an input is repeated (the
 //! fleet tests check it against `Engine::baseline` over every host).
-use super::classes::{ClassId, Fleet};
+use super::classes::{ClassId, Fleet, HostNames};
 use super::hasse::{self, Hasse, HasseNode};
 use super::levels::X86Level;
 use super::measure::{baseline_of, ClusterMode, Models, PoolBaseline, Richness, Usable};
@@ -69,7 +69,7 @@ pub struct ClassReport {
     /// How many hosts.
     pub host_count: usize,
     /// Every host, by name.
-    pub hosts: Vec<String>,
+    pub hosts: HostNames,
     /// The host CPU's model.
     pub model: Option<String>,
     /// Its vendor.
@@ -487,7 +487,7 @@ impl PoolReport {
                     model: r.model.clone(),
                     runs: r.runs.clone(),
                     hosts: r.host_count,
-                    host_names: r.hosts.iter().take(3).cloned().collect(),
+                    host_names: r.hosts.first(3),
                     features: r.features,
                     x86_level: r.x86_level.map(|l| l.to_string()),
                     layer: layer[i + off],

@@ -236,7 +236,7 @@ fn starts_by_host(fleet: &Fleet, guest: &Cpu) -> Result<BTreeMap<String, Vec<Obs
                 message: r.message().to_string(),
             })
             .collect();
-        for h in fleet.host_names(c) {
+        for h in &fleet.host_names(c) {
             out.insert(h, reasons.clone());
         }
     }

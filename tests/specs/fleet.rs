@@ -290,7 +290,7 @@ fn placement(p: &Placement) -> String {
             let level = t
                 .x86_level
                 .map_or_else(String::new, |l| format!(" [x86-64-{l}]"));
-            let _ = writeln!(s, "{}: {verdict}{level}", rel(h));
+            let _ = writeln!(s, "{}: {verdict}{level}", rel(&h));
             if !(t.reasons.len() == 1
                 && matches!(t.reasons[0].rule.as_str(), "source" | "libvirt-invtsc"))
             {
@@ -334,7 +334,7 @@ fn pool(r: &PoolReport) -> String {
     let held: Vec<String> = r.held_down_by().iter().map(|c| c.to_string()).collect();
     let _ = writeln!(s, "held down by: {}", held.join(" "));
     for c in r.classes() {
-        let hosts: Vec<String> = c.hosts.iter().map(|h| rel(h)).collect();
+        let hosts: Vec<String> = c.hosts.iter().map(|h| rel(&h)).collect();
         let _ = writeln!(
             s,
             "{} [{}]: {}, {} features{}, runs {}",

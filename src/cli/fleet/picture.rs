@@ -311,9 +311,9 @@ pub fn html(r: &PoolReport) -> String {
             (None, None) => (String::new(), String::new(), false),
         };
         let hosts = if c.hosts.len() > 20 {
-            format!("{} hosts: {} …", c.host_count, c.hosts[..20].join(", "))
+            format!("{} hosts: {} …", c.host_count, c.hosts.first(20).join(", "))
         } else {
-            format!("{}: {}", c.host_count, c.hosts.join(", "))
+            format!("{}: {}", c.host_count, c.hosts.to_vec().join(", "))
         };
         let _ = writeln!(
             s,
