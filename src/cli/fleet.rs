@@ -6,7 +6,7 @@ mod picture;
 
 use super::args::{self, Format};
 use super::{argument, engine, Output};
-use clap::{Args, ValueEnum};
+use clap::{Args, Parser};
 use cpucompat::fleet::{
     self, ClassReport, Fleet, PlaceOptions, Placement, PoolOptions, PoolReport, UpgradeCheck,
     WhatIf, X86Level,
@@ -20,8 +20,9 @@ const WIDTH: usize = 100;
 /// How many host names a summary shows.
 const FIRST: usize = 3;
 
-/// Output formats of the fleet commands.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+/// Output formats of the fleet commands. Read by hand rather than as a clap value enum:
+/// clap builds every subcommand's arguments at start-up, for every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FleetFormat {
     /// Human-readable text, at most 100 columns.
     Text,
@@ -41,12 +42,57 @@ pub enum FleetFormat {
     Libvirt,
 }
 
+impl std::str::FromStr for FleetFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<FleetFormat, String> {
+        Ok(match s {
+            "text" => FleetFormat::Text,
+            "json" => FleetFormat::Json,
+            "xml" => FleetFormat::Xml,
+            "dot" => FleetFormat::Dot,
+            "html" => FleetFormat::Html,
+            "nova" => FleetFormat::Nova,
+            "kubevirt" => FleetFormat::Kubevirt,
+            "libvirt" => FleetFormat::Libvirt,
+            _ => {
+                return Err(
+                    "expected text, json, xml, dot, html, nova, kubevirt or libvirt".to_string(),
+                )
+            }
+        })
+    }
+}
+
 fn format_of(own: Option<FleetFormat>, outer: Option<Format>) -> FleetFormat {
     own.unwrap_or(match outer {
         Some(Format::Json) => FleetFormat::Json,
         Some(Format::Xml) => FleetFormat::Xml,
         _ => FleetFormat::Text,
     })
+}
+
+/// A fleet command's arguments as the top-level parser sees them: the words after the
+/// command, parsed by the command itself when it runs. clap builds every subcommand's
+/// arguments at start-up, for every command; the fleet commands have many, so they are
+/// built only when one of them runs (`cpucompat pool --help` prints its full help).
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct Raw {
+    /// The command's arguments (see `cpucompat <command> --help`).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        num_args = 0..,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<std::ffi::OsString>,
+}
+
+/// Parses a fleet command's words; `--help` and usage errors exit the way clap does.
+fn parse<T: Parser>(name: &str, raw: Raw) -> T {
+    T::try_parse_from(std::iter::once(std::ffi::OsString::from(name)).chain(raw.args))
+        .unwrap_or_else(|e| e.exit())
 }
 
 fn level_arg(text: &Option<String>) -> Result<Option<X86Level>, Error> {
@@ -61,16 +107,18 @@ fn level_arg(text: &Option<String>) -> Result<Option<X86Level>, Error> {
         .transpose()
 }
 
-/// `pool`.
-#[derive(Args, Debug)]
+/// A pool of hosts: CPU classes, baseline, cluster mode, what holds it down; what-if
+/// (--add, --remove, --guests), --split K, --level vN.
+#[derive(Parser, Debug)]
+#[command(name = "cpucompat pool")]
 pub struct PoolArgs {
     /// Files holding host CPUs: any host form, several per file; `-` reads stdin.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub engine: args::Engine,
-    /// Output format.
-    #[arg(long, value_enum)]
+    /// text, json, xml (the baseline), dot, html, nova, kubevirt or libvirt.
+    #[arg(long, value_name = "FORMAT")]
     pub format: Option<FleetFormat>,
     /// Propose K sub-pools maximising the poorest sub-pool's baseline (exact up to 12
     /// classes, a stated heuristic beyond).
@@ -100,8 +148,10 @@ pub struct PoolArgs {
     pub verbose: bool,
 }
 
-/// `place`.
-#[derive(Args, Debug)]
+/// Which hosts can start GUEST, and why the others cannot. Exit 0 when one can, 1
+/// when none can, 2 on error.
+#[derive(Parser, Debug)]
+#[command(name = "cpucompat place")]
 pub struct PlaceArgs {
     /// The guest: a guest <cpu> or a domain XML.
     pub guest: PathBuf,
@@ -111,7 +161,7 @@ pub struct PlaceArgs {
     #[command(flatten)]
     pub engine: args::Engine,
     /// Output format: text or json.
-    #[arg(long, value_enum)]
+    #[arg(long, value_name = "FORMAT")]
     pub format: Option<FleetFormat>,
     /// x86: the guest's CPU must reach this x86-64 level on the host.
     #[arg(long, value_name = "LEVEL")]
@@ -121,8 +171,10 @@ pub struct PlaceArgs {
     pub verbose: bool,
 }
 
-/// `migrate`.
-#[derive(Args, Debug)]
+/// Where GUEST, running on --from SRC, can live-migrate among --to DST..., by
+/// libvirt's and QEMU's rules for its CPU mode. Exit 0 when one host can take it.
+#[derive(Parser, Debug)]
+#[command(name = "cpucompat migrate")]
 pub struct MigrateArgs {
     /// The guest as defined (a guest <cpu> or a domain XML).
     pub guest: PathBuf,
@@ -135,7 +187,7 @@ pub struct MigrateArgs {
     #[command(flatten)]
     pub engine: args::Engine,
     /// Output format: text or json.
-    #[arg(long, value_enum)]
+    #[arg(long, value_name = "FORMAT")]
     pub format: Option<FleetFormat>,
     /// x86: the guest's CPU must reach this x86-64 level.
     #[arg(long, value_name = "LEVEL")]
@@ -148,8 +200,10 @@ pub struct MigrateArgs {
     pub verbose: bool,
 }
 
-/// `upgrade-check`.
-#[derive(Args, Debug)]
+/// What a catalog upgrade (libvirt 11.3 → 12.8, QEMU 7.2 → newest) changes for
+/// named models, and for GUESTS on --hosts. Exit 1 when a guest is worse off.
+#[derive(Parser, Debug)]
+#[command(name = "cpucompat upgrade-check")]
 pub struct UpgradeArgs {
     /// The old catalog: libvirt 11.3 or 12.8 (x86, ppc64 cpu_map), QEMU 7.2 or newest
     /// (s390x, ppc64 tables).
@@ -168,19 +222,20 @@ pub struct UpgradeArgs {
     #[arg(long, value_name = "ARCH")]
     pub arch: Option<String>,
     /// Output format: text or json.
-    #[arg(long, value_enum)]
+    #[arg(long, value_name = "FORMAT")]
     pub format: Option<FleetFormat>,
 }
 
-/// `levels`.
-#[derive(Args, Debug)]
+/// x86-64 micro-architecture levels (v1 … v4) of hosts, or of every named model.
+#[derive(Parser, Debug)]
+#[command(name = "cpucompat levels")]
 pub struct LevelsArgs {
     /// Host CPUs (any host form); without any, every named model of the catalog.
     pub hosts: Vec<PathBuf>,
     #[command(flatten)]
     pub engine: args::Engine,
     /// Output format: text or json.
-    #[arg(long, value_enum)]
+    #[arg(long, value_name = "FORMAT")]
     pub format: Option<FleetFormat>,
 }
 
@@ -268,11 +323,8 @@ fn host_list(hosts: &fleet::HostNames, all: bool) -> String {
 // ---------------------------------------------------------------- pool
 
 /// `pool`: classes, baseline, cluster mode, what holds it down; what-if; split.
-pub fn pool(
-    a: PoolArgs,
-    outer: &args::Engine,
-    outer_format: Option<Format>,
-) -> Result<Output, Error> {
+pub fn pool(raw: Raw, outer: &args::Engine, outer_format: Option<Format>) -> Result<Output, Error> {
+    let a: PoolArgs = parse("cpucompat pool", raw);
     let format = format_of(a.format, outer_format);
     let e = a.engine.or(outer);
     let mut inputs: Vec<Input> = a.files.iter().chain(&a.add).map(Input::path).collect();
@@ -767,10 +819,11 @@ fn what_if_text(w: &WhatIf, verbose: bool) -> String {
 
 /// `place`: every host that can start the guest; exit 1 when none can.
 pub fn place(
-    a: PlaceArgs,
+    raw: Raw,
     outer: &args::Engine,
     outer_format: Option<Format>,
 ) -> Result<Output, Error> {
+    let a: PlaceArgs = parse("cpucompat place", raw);
     let json = text_or_json("place", format_of(a.format, outer_format))?;
     let e = a.engine.or(outer);
     let mut inputs: Vec<Input> = std::iter::once(&a.guest)
@@ -791,10 +844,11 @@ pub fn place(
 
 /// `migrate`: every destination the guest can live-migrate to from its source.
 pub fn migrate(
-    a: MigrateArgs,
+    raw: Raw,
     outer: &args::Engine,
     outer_format: Option<Format>,
 ) -> Result<Output, Error> {
+    let a: MigrateArgs = parse("cpucompat migrate", raw);
     let json = text_or_json("migrate", format_of(a.format, outer_format))?;
     let e = a.engine.or(outer);
     let mut inputs: Vec<Input> = [&a.guest, &a.from]
@@ -986,10 +1040,11 @@ fn side(v: &str) -> Result<Side, Error> {
 
 /// `upgrade-check`: what a catalog upgrade changes for models and guests.
 pub fn upgrade(
-    a: UpgradeArgs,
+    raw: Raw,
     outer: &args::Engine,
     outer_format: Option<Format>,
 ) -> Result<Output, Error> {
+    let a: UpgradeArgs = parse("cpucompat upgrade-check", raw);
     let json = text_or_json("upgrade-check", format_of(a.format, outer_format))?;
     let (from, to) = (side(&a.from)?, side(&a.to)?);
     if matches!(
@@ -1148,10 +1203,11 @@ struct LevelRow {
 
 /// `levels`: the x86-64 level of each host, or of each named model.
 pub fn levels(
-    a: LevelsArgs,
+    raw: Raw,
     outer: &args::Engine,
     outer_format: Option<Format>,
 ) -> Result<Output, Error> {
+    let a: LevelsArgs = parse("cpucompat levels", raw);
     let json = text_or_json("levels", format_of(a.format, outer_format))?;
     let e = a.engine.or(outer);
     let mut inputs: Vec<Input> = a.hosts.iter().map(Input::path).collect();
