@@ -278,3 +278,53 @@ fn large_pools_fall_back_to_the_stated_heuristic() {
     // Whatever the heuristic finds, it is never poorer than the whole pool.
     assert!(split.poorest >= report.baseline().map(|b| b.richness()));
 }
+
+#[test]
+fn many_distinct_classes_stay_answerable() {
+    // 1,024 distinct host CPUs: Nehalem plus each subset of ten features it lacks, in one
+    // input.
+    let (engine, _) = corpus();
+    let ten = [
+        "aes", "avx2", "bmi1", "bmi2", "fma", "f16c", "movbe", "rdrand", "rdseed", "adx",
+    ];
+    let mut xml = String::from("<hosts>\n");
+    for mask in 0..1024u32 {
+        xml.push_str("<cpu><arch>x86_64</arch><model>Nehalem</model><vendor>Intel</vendor>");
+        for (i, f) in ten.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                xml.push_str(&format!("<feature name='{f}'/>"));
+            }
+        }
+        xml.push_str("</cpu>\n");
+    }
+    xml.push_str("</hosts>\n");
+    let fleet = Fleet::read(engine, [cpucompat::Input::from_text("many.xml", xml)]).unwrap();
+    assert_eq!(fleet.class_count(), 1024);
+    let report = PoolReport::new(&fleet, &PoolOptions::default()).unwrap();
+    assert!(!report.without_computed());
+    assert!(report.classes().iter().all(|c| c.without.is_none()));
+    // The baseline is still every host's: the first host has none of the ten.
+    let b = report.baseline().unwrap();
+    for f in ten {
+        assert!(!b.features().contains(&f.to_string()), "{f}");
+    }
+    let opts = PoolOptions {
+        diagram: true,
+        ..PoolOptions::default()
+    };
+    let e = PoolReport::new(&fleet, &opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the diagram draws at most 200 CPU classes; this pool has 1024"
+    );
+    // The heuristic split still answers, never poorer than the whole pool.
+    let opts = PoolOptions {
+        split: Some(2),
+        skip_without: true,
+        ..PoolOptions::default()
+    };
+    let split = PoolReport::new(&fleet, &opts).unwrap();
+    let s = split.split().unwrap();
+    assert!(!s.exact);
+    assert!(s.poorest >= Some(b.richness()));
+}

@@ -530,7 +530,13 @@ fn pool_text(r: &PoolReport, verbose: bool) -> String {
         }
     }
     let held: Vec<String> = r.held_down_by().iter().map(|c| c.to_string()).collect();
-    if r.classes().len() > 1 {
+    if r.classes().len() > fleet::WITHOUT_LIMIT {
+        let _ = writeln!(
+            s,
+            "held down by:  not computed (more than {} classes)",
+            fleet::WITHOUT_LIMIT
+        );
+    } else if r.classes().len() > 1 {
         if held.is_empty() {
             let _ = writeln!(s, "held down by:  no single class");
         } else {

@@ -52,7 +52,7 @@
 //!                                       "holds_down", "blocks": [model]}|null}],
 //!              "baseline": PoolBaseline|null, "baseline_error": string|null,
 //!              "cluster_mode": {"model", "alias_of", "features", "x86_level"}|null,
-//!              "held_down_by": ["C2"],
+//!              "held_down_by": ["C2"], "without_computed": bool,
 //!              "split": {"k", "exact", "method", "poorest": Richness|null,
 //!                        "pools": [{"classes", "hosts", "baseline", "baseline_error",
 //!                                   "cluster_mode"}]}|null,
@@ -108,8 +108,10 @@ pub use levels::{X86Level, LEVELS};
 pub use measure::{x86_level, ClusterMode, PoolBaseline, Richness};
 pub use place::{migrate, place, GuestInfo, Obstacle, PlaceOptions, Placement, SourceInfo, Target};
 pub use platforms::{KubeVirt, KubeVirtFeature, Nova, Platforms, KUBEVIRT_OBSOLETE};
-pub use pool::{ClassReport, PoolOptions, PoolReport, Split, SubPool, Without};
-pub use split::EXACT_LIMIT;
+pub use pool::{
+    ClassReport, PoolOptions, PoolReport, Split, SubPool, Without, DIAGRAM_LIMIT, WITHOUT_LIMIT,
+};
+pub use split::{EXACT_LIMIT, HEURISTIC_LIMIT};
 pub use upgrade::{
     catalog_diff, upgrade_check, CatalogDiff, GuestUpgrade, LostHost, ModelChange, UpgradeCheck,
 };

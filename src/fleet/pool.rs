@@ -14,6 +14,11 @@
 //! --split K       see the split module
 //! ```
 //!
+//! Bounds (a pool of many distinct CPUs stays answerable): the per-class "without it"
+//! baselines are computed up to [`WITHOUT_LIMIT`] classes (one baseline of the others per
+//! class), the diagram up to [`DIAGRAM_LIMIT`] classes (a compare per pair); beyond,
+//! [`PoolReport::without_computed`] says so, and a diagram is refused.
+//!
 //! The pool's baseline is computed over one CPU per class, which is the baseline of every
 //! host: a baseline is a meet, and a meet does not change when an input is repeated (the
 //! fleet tests check it against `Engine::baseline` over every host).
@@ -26,6 +31,12 @@ use super::split;
 use crate::error::{Error, ErrorKind};
 use crate::{Arch, BaselineOptions, Cpu};
 use serde::Serialize;
+
+/// The most classes whose "without it" baselines are computed.
+pub const WITHOUT_LIMIT: usize = 1000;
+
+/// The most classes a Hasse diagram is drawn for.
+pub const DIAGRAM_LIMIT: usize = 200;
 
 /// What to compute besides the baseline, cluster mode and classes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -132,6 +143,7 @@ pub struct PoolReport {
     baseline_error: Option<String>,
     cluster_mode: Option<ClusterMode>,
     held_down_by: Vec<ClassId>,
+    without_computed: bool,
     split: Option<Split>,
     platforms: Option<Platforms>,
     diagram: Option<Hasse>,
@@ -183,6 +195,12 @@ impl PoolReport {
         &self.held_down_by
     }
 
+    /// Whether the per-class "without it" baselines were computed (not when asked to skip
+    /// them, nor beyond [`WITHOUT_LIMIT`] classes).
+    pub fn without_computed(&self) -> bool {
+        self.without_computed
+    }
+
     /// The proposed split, when asked.
     pub fn split(&self) -> Option<&Split> {
         self.split.as_ref()
@@ -207,7 +225,8 @@ impl PoolReport {
     ///
     /// # Errors
     /// An empty pool; `--level` off x86; a split that cannot be made (0 sub-pools, more
-    /// sub-pools than classes); a CPU the engine cannot judge.
+    /// sub-pools than classes, more classes than the split handles); a diagram of more
+    /// than [`DIAGRAM_LIMIT`] classes; a CPU the engine cannot judge.
     pub fn new(fleet: &Fleet, opts: &PoolOptions) -> Result<PoolReport, Error> {
         let engine = fleet.engine();
         if opts.level.is_some() && engine.arch() != Arch::X86 {
@@ -314,7 +333,9 @@ impl PoolReport {
             ..opts.baseline
         };
         let mut held_down_by = Vec::new();
-        if eligible.len() > 1 && !opts.skip_without {
+        let without_computed =
+            eligible.len() > 1 && !opts.skip_without && eligible.len() <= WITHOUT_LIMIT;
+        if without_computed {
             for &n in &eligible {
                 let others: Vec<usize> = eligible.iter().copied().filter(|&m| m != n).collect();
                 let b = baseline_of(engine, &cpus_of(&others), &quick);
@@ -441,6 +462,15 @@ impl PoolReport {
             )?),
             _ => None,
         };
+        if opts.diagram && eligible.len() > DIAGRAM_LIMIT {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "the diagram draws at most {DIAGRAM_LIMIT} CPU classes; this pool has {}",
+                    eligible.len()
+                ),
+            ));
+        }
         let diagram = if opts.diagram {
             let ids: Vec<ClassId> = eligible.iter().map(|&n| all[n]).collect();
             let le = hasse::order(fleet, &ids)?;
@@ -507,6 +537,7 @@ impl PoolReport {
             baseline_error,
             cluster_mode,
             held_down_by,
+            without_computed,
             split,
             platforms,
             diagram,

@@ -14,7 +14,8 @@
 //! are grown by merging, each time, the two whose meet of lattice points
 //! ([`crate::Engine::point`]) keeps the most (level, then features), then single classes
 //! move between sub-pools while that improves the poorest meet; the sub-pools found get
-//! their real baselines.
+//! their real baselines. It keeps a score per pair of sub-pools, so it handles at most
+//! [`HEURISTIC_LIMIT`] classes.
 use super::measure::{baseline_of, PoolBaseline, Richness};
 use crate::error::{Error, ErrorKind};
 use crate::{BaselineOptions, Cpu, Engine};
@@ -22,6 +23,9 @@ use cpucompat_lattice::Point;
 
 /// The most classes split exactly.
 pub const EXACT_LIMIT: usize = 12;
+
+/// The most classes the heuristic splits (it keeps a score per pair of sub-pools).
+pub const HEURISTIC_LIMIT: usize = 2000;
 
 /// A partition of class positions `0..n` into groups, and whether it is exact.
 pub(crate) struct Partition {
@@ -39,7 +43,7 @@ fn sum(s: Score) -> u64 {
 /// Splits the classes (`cpus`, one representative each) into `k` sub-pools.
 ///
 /// # Errors
-/// `k` is 0 or more than the number of classes.
+/// `k` is 0 or more than the number of classes; more than [`HEURISTIC_LIMIT`] classes.
 pub(crate) fn split(
     engine: &Engine,
     cpus: &[&Cpu],
@@ -55,6 +59,12 @@ pub(crate) fn split(
                 if n == 1 { "" } else { "es" },
                 if k == 1 { "" } else { "s" }
             ),
+        ));
+    }
+    if n > HEURISTIC_LIMIT {
+        return Err(Error::new(
+            ErrorKind::Argument,
+            format!("--split handles at most {HEURISTIC_LIMIT} CPU classes; this pool has {n}"),
         ));
     }
     if n <= EXACT_LIMIT {

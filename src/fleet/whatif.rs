@@ -50,6 +50,9 @@ pub fn reach(fleet: &Fleet, guest: &Cpu) -> Result<Reach, Error> {
     let engine = fleet.engine();
     let classes: Vec<_> = fleet.classes().collect();
     let mut out = Reach::default();
+    // Start hosts often carry the same live CPU (a custom guest's is its own
+    // definition): each distinct live CPU is judged once.
+    let mut judged: std::collections::HashMap<String, usize> = Default::default();
     for s in &classes {
         let judge = engine.for_host(s.cpu())?;
         let g = if engine.arch() == crate::Arch::S390x {
@@ -64,12 +67,20 @@ pub fn reach(fleet: &Fleet, guest: &Cpu) -> Result<Reach, Error> {
         let Ok((live, _)) = live_cpu(engine, guest, s.cpu()) else {
             continue;
         };
-        let mut t = 0usize;
-        for c in &classes {
-            if runs(engine, c.cpu(), &live)? {
-                t += c.len();
+        let key = live.to_xml();
+        let t = match judged.get(&key) {
+            Some(&t) => t,
+            None => {
+                let mut t = 0usize;
+                for c in &classes {
+                    if runs(engine, c.cpu(), &live)? {
+                        t += c.len();
+                    }
+                }
+                judged.insert(key, t);
+                t
             }
-        }
+        };
         // The start host itself is not a target (it runs its own live CPU).
         out.targets = out.targets.max(t.saturating_sub(1));
     }
