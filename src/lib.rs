@@ -105,6 +105,7 @@ mod error;
 mod ext;
 pub mod fleet;
 mod host;
+mod hypervisor;
 mod input;
 mod pool;
 
@@ -113,7 +114,10 @@ pub use cpu::Cpu;
 pub use engine::{Baseline, CpuMap, Engine, EngineBuilder, Qemu};
 pub use error::{Error, ErrorKind};
 pub use ext::{Ppc64Ext, PvrInfo, S390xExt, X86Ext};
-pub use host::HostReport;
+pub use host::{HostReport, HostView};
+pub use hypervisor::{
+    hypervisor_arch, Accel, Hypervisor, HypervisorBaseline, HypervisorComparison, Route,
+};
 pub use input::{arch_of_model_name, detect_arch, read_definitions, Definitions, Input, MAX_INPUT};
 pub use pool::{Pool, PoolItem};
 
@@ -144,8 +148,8 @@ pub mod s390x {
 pub mod xml {
     pub use cpucompat_xml::model;
     pub use cpucompat_xml::{
-        cpu_to_json, cpudata_to_json, parse_cpudata, parse_cpus, write_cpu, write_cpudata,
-        CpuReader, ErrorKind, Limits, XmlError,
+        cpu_from_json, cpu_to_json, cpudata_to_json, parse_cpudata, parse_cpus, write_cpu,
+        write_cpudata, CpuReader, ErrorKind, Limits, XmlError,
     };
 }
 
