@@ -391,8 +391,9 @@ fn upgrade_check_lists_model_changes_and_exits_1_when_a_guest_suffers() {
     ]);
     assert_eq!(down.code, 1);
     assert!(
-        down.stdout
-            .contains("guest-epyc-turin.xml (EPYC-Turin): invalid:"),
+        down.stdout.contains(
+            "guest-epyc-turin.xml (EPYC-Turin): invalid\n    starts on 0 hosts, 0 targets → -"
+        ),
         "{}",
         down.stdout
     );

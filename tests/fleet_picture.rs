@@ -1,7 +1,8 @@
 //! The pool picture: `pool --format dot` renders with Graphviz, and `pool --format html`
 //! is one self-contained page that headless Chromium draws with the diagram in it (the
 //! screenshot holds pixels of the class colour, the baseline colour and the border of the
-//! class that holds the pool down). Each test skips, saying why, when its tool is absent.
+//! class that holds the pool down). Each test skips, saying why, when its tool is absent;
+//! with `CPUCOMPAT_FLEET_STRICT=1` (`.ci/fleet.sh`) a skip is a failure.
 #[path = "fleet/corpus.rs"]
 mod corpus;
 #[path = "fleet/png.rs"]
@@ -31,6 +32,15 @@ fn pool_args() -> Vec<String> {
     .collect()
 }
 
+/// Skips with `why`, or fails under `CPUCOMPAT_FLEET_STRICT=1`.
+fn skip(why: &str) {
+    assert!(
+        std::env::var_os("CPUCOMPAT_FLEET_STRICT").is_none(),
+        "CPUCOMPAT_FLEET_STRICT is set and the test would skip: {why}"
+    );
+    eprintln!("skipped: {why}");
+}
+
 fn run(args: &[&str]) -> support::Run {
     support::cpucompat(Some(corpus::root()), args, None)
 }
@@ -45,7 +55,7 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn dot_output_renders_with_graphviz() {
     if Command::new("dot").arg("-V").output().is_err() {
-        eprintln!("skipped: Graphviz `dot` is not installed");
+        skip("Graphviz `dot` is not installed");
         return;
     }
     let mut args = vec!["pool", "--format", "dot"];
@@ -170,7 +180,7 @@ fn html_page_is_self_contained_and_chromium_draws_the_diagram() {
         assert!(page.contains(want), "no {want}");
     }
     let Some(_) = chromium() else {
-        eprintln!("skipped the screenshot: /usr/bin/chromium is not installed");
+        skip("the screenshot: /usr/bin/chromium is not installed");
         return;
     };
     let dir = scratch("html");
@@ -178,8 +188,8 @@ fn html_page_is_self_contained_and_chromium_draws_the_diagram() {
     std::fs::write(&html, page).unwrap();
     let shot = dir.join("pool.png");
     if screenshot(&html, &shot, &dir.join("profile")).is_none() {
-        eprintln!("skipped the screenshot: chromium could not write one");
         let _ = std::fs::remove_dir_all(&dir);
+        skip("the screenshot: chromium could not write one");
         return;
     }
     let img = png::decode(&std::fs::read(&shot).unwrap()).unwrap();

@@ -296,6 +296,17 @@ fn fit(s: &str, width: usize) -> String {
     t
 }
 
+/// A name (often a path) in `width` characters: its end, which tells files apart.
+fn fit_name(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    let mut t = String::from("…");
+    t.extend(s.chars().skip(n - width.saturating_sub(1)));
+    t
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -1141,29 +1152,35 @@ fn upgrade_text(u: &UpgradeCheck) -> String {
     for g in &u.guests {
         let after = g.after.map_or_else(
             || "-".to_string(),
-            |r| format!("{} hosts, {} targets", r.starts, r.targets),
+            |r| {
+                format!(
+                    "{}, {}",
+                    plural(r.starts, "host", "hosts"),
+                    plural(r.targets, "target", "targets")
+                )
+            },
         );
         let _ = writeln!(
             s,
             "{}",
             fit(
                 &format!(
-                    "  {} ({}): {}: starts on {} hosts, {} targets → {after}",
-                    g.name,
+                    "  {} ({}): {}",
+                    fit_name(&g.name, 60),
                     g.model.as_deref().unwrap_or("-"),
-                    g.status,
-                    g.before.starts,
-                    g.before.targets
+                    g.status
                 ),
                 WIDTH
             )
         );
+        let _ = writeln!(
+            s,
+            "    starts on {}, {} → {after}",
+            plural(g.before.starts, "host", "hosts"),
+            plural(g.before.targets, "target", "targets"),
+        );
         if let Some(e) = &g.invalid_after {
-            let _ = writeln!(
-                s,
-                "{}",
-                fit(&format!("    the new catalog refuses it: {e}"), WIDTH)
-            );
+            s.push_str(&wrap_text("    the new catalog refuses it: ", e, 6));
         }
         if let Some(m) = &g.model_change {
             let _ = writeln!(
@@ -1267,7 +1284,7 @@ pub fn levels(
             .map_or_else(|| "-".to_string(), |l| l.to_string());
         let line = format!(
             "{:<w$}  {level:<5}  {}",
-            fit(&r.name, w),
+            fit_name(&r.name, w),
             names(&r.next_level_lacks, false)
         );
         let _ = writeln!(s, "{}", fit(line.trim_end(), WIDTH));
