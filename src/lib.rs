@@ -103,6 +103,7 @@ mod cpu;
 mod engine;
 mod error;
 mod ext;
+pub mod fleet;
 mod host;
 mod hypervisor;
 mod input;

@@ -7,6 +7,8 @@ mod common;
 
 #[path = "specs/catalog.rs"]
 mod catalog;
+#[path = "specs/fleet.rs"]
+mod fleet;
 #[path = "specs/ppc64.rs"]
 mod ppc64;
 #[path = "specs/s390x.rs"]
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 fn check(case: &Case) -> Result<(), String> {
     match case.area.as_str() {
         "catalog" => catalog::check(case),
+        "fleet" => fleet::check(case),
         "xml" => xml::check(case),
         "x86" => x86::check(case),
         "ppc64" => ppc64::check(case),

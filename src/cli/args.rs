@@ -95,6 +95,20 @@ pub enum Command {
     /// Catalog tools.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// A pool of hosts: CPU classes, baseline, cluster mode, what holds it down; what-if
+    /// (--add, --remove, --guests), --split K, --level vN; text, json, xml, dot, html,
+    /// nova, kubevirt, libvirt.
+    Pool(super::fleet::Raw),
+    /// Which hosts can start GUEST, and why the others cannot. Exit 0 when one can.
+    Place(super::fleet::Raw),
+    /// Where GUEST, running on --from SRC, can live-migrate among --to DST..., by
+    /// libvirt's and QEMU's rules for its CPU mode. Exit 0 when one host can take it.
+    Migrate(super::fleet::Raw),
+    /// What a catalog upgrade (libvirt 11.3 → 12.8, QEMU 7.2 → newest) changes for named
+    /// models, and for GUESTS on --hosts. Exit 1 when a guest is worse off.
+    UpgradeCheck(super::fleet::Raw),
+    /// x86-64 micro-architecture levels (v1 … v4) of hosts, or of every named model.
+    Levels(super::fleet::Raw),
 }
 
 /// `host`.

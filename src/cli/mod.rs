@@ -3,6 +3,7 @@
 //! string; nothing is printed before the whole answer exists. Decisions are the
 //! library's; this module only chooses what to print.
 pub mod args;
+mod fleet;
 mod render;
 
 use args::{Cli, Command, Format};
@@ -76,6 +77,11 @@ pub fn run(cli: Cli) -> Result<Output, Error> {
         Command::Expand(a) => expand(a),
         Command::Qmp(a) => qmp(a),
         Command::Parse(a) => parse(a),
+        Command::Pool(a) => fleet::pool(a, outer, format),
+        Command::Place(a) => fleet::place(a, outer, format),
+        Command::Migrate(a) => fleet::migrate(a, outer, format),
+        Command::UpgradeCheck(a) => fleet::upgrade(a, outer, format),
+        Command::Levels(a) => fleet::levels(a, outer, format),
         Command::Catalog(args::CatalogCommand::Import {
             cpu_map,
             catalog_arch,
