@@ -103,6 +103,8 @@ mod cpu;
 mod engine;
 mod error;
 mod ext;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod host;
 mod input;
 mod pool;
