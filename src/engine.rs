@@ -580,6 +580,14 @@ impl Engine {
         with_adapter!(self, a => go(self, a, cpu))
     }
 
+    /// Every feature name of the catalog, in catalog order (none on POWER).
+    pub fn all_features(&self) -> Vec<String> {
+        fn go<A: Wrap>(a: &A) -> Vec<String> {
+            a.feature_names(&a.universe())
+        }
+        with_adapter!(self, a => go(a))
+    }
+
     /// The names of a set of this engine's features.
     pub fn feature_names(&self, set: &cpucompat_lattice::FeatureSet) -> Vec<String> {
         with_adapter!(self, a => Adapter::feature_names(a, set))

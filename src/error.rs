@@ -59,6 +59,7 @@ pub struct Error {
     line: u32,
     column: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    libvirt: Option<String>,
 }
 
 /// The longest name quoted back in a message, in characters; longer ones are cut.
@@ -95,7 +96,14 @@ impl Error {
             line: 0,
             column: 0,
             source: None,
+            libvirt: None,
         }
+    }
+
+    /// The exact text libvirt (`virsh`) prints for this error, when cpucompat answered a
+    /// question the way libvirt does (e.g. `invalid argument: unknown CPU model max`).
+    pub fn libvirt_message(&self) -> Option<&str> {
+        self.libvirt.as_deref()
     }
 
     /// The same error, about input `file` at `line` and `column` (0 when unknown).
@@ -190,6 +198,7 @@ impl From<cpucompat_contract::Error> for Error {
             _ => ErrorKind::Invalid,
         };
         let mut out = Error::new(kind, e.message());
+        out.libvirt = e.libvirt_message().map(str::to_string);
         if let Some(p) = e.pos() {
             out.line = p.line;
             out.column = p.column;

@@ -63,6 +63,10 @@ impl<'e> X86Ext<'e> {
         self.engine.unwrap::<cpucompat_x86::X86>(cpu)
     }
 
+    pub(crate) fn check_unlocated(&self, def: cpucompat_xml::model::CpuDef) -> Result<Cpu, Error> {
+        self.own(def)
+    }
+
     fn own(&self, def: cpucompat_xml::model::CpuDef) -> Result<Cpu, Error> {
         let c = self.x86.check(def)?;
         Ok(self.engine.wrap_owned(AnyCpu::X86(c)))

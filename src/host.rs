@@ -1,22 +1,52 @@
-//! This machine, as an engine sees it: [`Engine::host`].
+//! This machine, as an engine sees it: [`Engine::host`], [`Engine::host_view`].
 //!
-//! x86 reads the CPUID instruction (and the feature MSRs where `/dev/cpu/0/msr` is
-//! readable), decodes it as a host CPU (libvirt's `virsh capabilities` view) and as a
-//! guest CPU (what a `host-model` guest starts from), and judges every catalog model
-//! against it. POWER reads the PVR from `/proc/cpuinfo`. s390x needs KVM on s390x, which
-//! cpucompat cannot read; it answers from a host-model file instead
-//! ([`crate::S390xExt::with_host_model`]).
+//! Two views of an x86 machine, as libvirt has them:
+//!
+//! * [`HostView::Host`] (`virsh capabilities`): the CPUID instruction, plus the feature
+//!   MSRs by libvirt's rule (`/dev/cpu/0/msr` when readable, else KVM's feature-MSR
+//!   interface on `/dev/kvm`), decoded as a host CPU; also decoded as a guest CPU (what a
+//!   `host-model` guest starts from), and every catalog model judged against it;
+//! * [`HostView::Kvm`] (`virsh domcapabilities --virttype kvm`): the host-model a KVM guest
+//!   gets, computed from `KVM_GET_SUPPORTED_CPUID` and KVM's feature MSRs with QEMU 7.2's
+//!   rules for what it passes to a guest, decoded the way libvirt decodes QEMU's host CPU.
+//!
+//! The report says which sources were read, and why any was not. POWER reads the PVR
+//! from `/proc/cpuinfo`. s390x needs KVM on s390x, which cpucompat cannot read; it answers
+//! from a host-model file instead ([`crate::S390xExt::with_host_model`]).
 use crate::cpu::Cpu;
 use crate::engine::{Engine, Inner};
 use crate::error::{Error, ErrorKind};
 use crate::ext::PvrInfo;
+use crate::input::Input;
 use cpucompat_contract::{Arch, ModelUsability};
 use cpucompat_xml::model::CpuKind;
 use serde_json::{json, Value};
 
+/// Which view of this machine a [`HostReport`] gives (see the module documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HostView {
+    /// The host CPU, as `virsh capabilities` reports it.
+    #[default]
+    Host,
+    /// The host-model a KVM guest gets, as `virsh domcapabilities --virttype kvm` reports
+    /// it (x86).
+    Kvm,
+}
+
+impl HostView {
+    /// `host` or `kvm`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostView::Host => "host",
+            HostView::Kvm => "kvm",
+        }
+    }
+}
+
 /// A report on this machine (see [`Engine::host`]).
 #[derive(Clone, Debug)]
 pub struct HostReport {
+    view: HostView,
     arch: Arch,
     catalog: String,
     cpu: Cpu,
@@ -25,9 +55,21 @@ pub struct HostReport {
     models: Vec<ModelUsability>,
     pvr: Option<PvrInfo>,
     sources: Vec<String>,
+    skipped: Vec<(String, String)>,
 }
 
 impl HostReport {
+    /// Which view this is.
+    pub fn view(&self) -> HostView {
+        self.view
+    }
+
+    /// Sources that could not be read, with the reason (e.g. `/dev/kvm`: permission
+    /// denied).
+    pub fn skipped(&self) -> &[(String, String)] {
+        &self.skipped
+    }
+
     /// The architecture.
     pub fn arch(&self) -> Arch {
         self.arch
@@ -63,8 +105,8 @@ impl HostReport {
         self.pvr.as_ref()
     }
 
-    /// What was read to make the report (`CPUID instruction`, `/dev/cpu/0/msr`,
-    /// `/proc/cpuinfo`).
+    /// What was read to make the report (`cpuid instruction`, `/dev/kvm feature msrs`,
+    /// `/dev/cpu/0/msr`, `/dev/kvm supported cpuid`, `/proc/cpuinfo`).
     pub fn sources(&self) -> &[String] {
         &self.sources
     }
@@ -75,9 +117,11 @@ impl HostReport {
     pub fn to_json(&self) -> Value {
         let def = self.cpu.definition();
         let mut v = json!({
+            "view": self.view.as_str(),
             "arch": self.arch.as_str(),
             "catalog": self.catalog,
             "sources": self.sources,
+            "skipped": self.skipped.iter().map(|(s, why)| json!({"source": s, "reason": why})).collect::<Vec<_>>(),
             "vendor": def.vendor,
             "signature": def.signature.map(|s| json!({
                 "family": s.family, "model": s.model, "stepping": s.stepping,
@@ -111,49 +155,111 @@ impl HostReport {
 }
 
 impl Engine {
-    /// A report on the machine this program runs on.
+    /// A report on the machine this program runs on, as `virsh capabilities` sees it.
     ///
     /// # Errors
     /// A machine of another architecture than the engine's (it cannot be read), or s390x
     /// (cpucompat cannot read KVM's host model there).
     pub fn host(&self) -> Result<HostReport, Error> {
-        match &self.inner {
-            Inner::X86(_) => self.x86_host(),
-            Inner::Ppc64(_) => self.ppc64_host(),
-            Inner::S390x(_) => Err(Error::new(
+        self.host_view(HostView::Host)
+    }
+
+    /// A report on this machine in the given view (see the module documentation).
+    ///
+    /// # Errors
+    /// As [`Engine::host`]; for [`HostView::Kvm`], a machine whose `/dev/kvm` cannot be
+    /// read, or an architecture other than x86.
+    pub fn host_view(&self, view: HostView) -> Result<HostReport, Error> {
+        match (&self.inner, view) {
+            (Inner::X86(_), _) => {
+                let rec = cpucompat_x86::HostRecord::live().ok_or_else(|| not_this(Arch::X86))?;
+                self.x86_report(&rec, view)
+            }
+            (Inner::Ppc64(_), HostView::Host) => self.ppc64_host(),
+            (Inner::S390x(_), HostView::Host) => Err(Error::new(
                 ErrorKind::Unsupported,
                 "reading this machine's s390x CPU needs KVM on s390x; use `models HOST` with a host model file",
+            )),
+            (_, HostView::Kvm) => Err(Error::new(
+                ErrorKind::Unsupported,
+                "the KVM host-model view is computed for x86 hosts",
             )),
         }
     }
 
-    fn x86_host(&self) -> Result<HostReport, Error> {
-        let ext = self.x86().ok_or_else(|| not_this(Arch::X86))?;
-        let data = ext.probe().ok_or_else(|| not_this(Arch::X86))?;
-        let mut sources = vec!["CPUID instruction".to_string()];
-        if data
-            .items
-            .iter()
-            .any(|i| matches!(i, cpucompat_xml::model::CpuDataItem::Msr { .. }))
-        {
-            sources.push("/dev/cpu/0/msr".to_string());
+    /// A report on a recorded machine (a host record JSON, as `cpucompat` writes them: the
+    /// CPUID walk, KVM's answers, MSR values), so a host can be judged where it is not.
+    ///
+    /// # Errors
+    /// An unreadable or malformed record; an engine other than x86.
+    pub fn host_record(&self, input: Input, view: HostView) -> Result<HostReport, Error> {
+        let (name, text) = input.read_text()?;
+        let rec = cpucompat_x86::HostRecord::from_json(&text).map_err(|e| {
+            let p = e.pos().unwrap_or_default();
+            Error::new(ErrorKind::Syntax, e.to_string()).in_file(&name, p.line, p.column)
+        })?;
+        match &self.inner {
+            Inner::X86(_) => self.x86_report(&rec, view),
+            _ => Err(Error::new(
+                ErrorKind::Unsupported,
+                "host records are x86 CPUID and KVM answers",
+            )
+            .in_file(&name, 0, 0)),
         }
+    }
+
+    fn x86_report(
+        &self,
+        rec: &cpucompat_x86::HostRecord,
+        view: HostView,
+    ) -> Result<HostReport, Error> {
+        let Inner::X86(x) = &self.inner else {
+            return Err(not_this(Arch::X86));
+        };
+        let ext = self.x86().ok_or_else(|| not_this(Arch::X86))?;
         let named = |e: Error| e.about("<this machine's CPUID>", Default::default());
-        let cpu = ext.decode_with(&data, CpuKind::Host, None).map_err(named)?;
-        let guest = ext
-            .decode_with(&data, CpuKind::Guest, None)
-            .map_err(named)?;
+        let (cpu, guest, sources, skipped) = match view {
+            HostView::Host => {
+                let probe = x.host_probe_from(rec);
+                let sources = probe.sources().iter().map(|s| s.to_string()).collect();
+                let skipped = probe
+                    .skipped()
+                    .iter()
+                    .map(|(s, why)| (s.to_string(), why.clone()))
+                    .collect();
+                let data = probe.into_data();
+                let cpu = ext.decode_with(&data, CpuKind::Host, None).map_err(named)?;
+                let guest = ext
+                    .decode_with(&data, CpuKind::Guest, None)
+                    .map_err(named)?;
+                (cpu, Some(guest), sources, skipped)
+            }
+            HostView::Kvm => {
+                let def = x.kvm_host_model(rec).map_err(|e| {
+                    Error::new(ErrorKind::Unsupported, format!("kvm host-model: {e}"))
+                })?;
+                let cpu = ext.check_unlocated(def)?;
+                let sources = vec![
+                    "cpuid instruction".to_string(),
+                    "/dev/kvm supported cpuid".to_string(),
+                    "/dev/kvm feature msrs".to_string(),
+                ];
+                (cpu, None, sources, vec![])
+            }
+        };
         let features = self.features(&cpu)?;
         let models = self.usability(&cpu)?;
         Ok(HostReport {
+            view,
             arch: Arch::X86,
             catalog: self.catalog(),
             cpu,
-            guest: Some(guest),
+            guest,
             features,
             models,
             pvr: None,
             sources,
+            skipped,
         })
     }
 
@@ -165,6 +271,7 @@ impl Engine {
         let info = ext.decode(pvr)?;
         let models = self.usability(&info.host)?;
         Ok(HostReport {
+            view: HostView::Host,
             arch: Arch::Ppc64,
             catalog: self.catalog(),
             cpu: info.host.clone(),
@@ -173,6 +280,7 @@ impl Engine {
             models,
             pvr: Some(info),
             sources: vec!["/proc/cpuinfo".to_string()],
+            skipped: vec![],
         })
     }
 }

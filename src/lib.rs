@@ -106,6 +106,7 @@ mod ext;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod host;
+mod hypervisor;
 mod input;
 mod pool;
 
@@ -114,7 +115,10 @@ pub use cpu::Cpu;
 pub use engine::{Baseline, CpuMap, Engine, EngineBuilder, Qemu};
 pub use error::{Error, ErrorKind};
 pub use ext::{Ppc64Ext, PvrInfo, S390xExt, X86Ext};
-pub use host::HostReport;
+pub use host::{HostReport, HostView};
+pub use hypervisor::{
+    hypervisor_arch, Accel, Hypervisor, HypervisorBaseline, HypervisorComparison, Route,
+};
 pub use input::{arch_of_model_name, detect_arch, read_definitions, Definitions, Input, MAX_INPUT};
 pub use pool::{Pool, PoolItem};
 

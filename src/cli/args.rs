@@ -108,15 +108,42 @@ pub struct HostArgs {
     /// List every feature and every model with all its blockers.
     #[arg(long, short)]
     pub verbose: bool,
+    /// x86: `host` is this machine's CPU as `virsh capabilities` reports it (CPUID and the
+    /// feature MSRs); `kvm` is the host-model a KVM guest gets, as `virsh domcapabilities
+    /// --virttype kvm` reports it (QEMU 7.2's rules; use `--cpu-map libvirt-11.3` to
+    /// match libvirt 11.3).
+    #[arg(long, value_enum, default_value = "host")]
+    pub view: View,
+    /// x86: report on a recorded machine (a host record JSON) instead of this one.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+}
+
+/// The views of `host`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// The host CPU (`virsh capabilities`).
+    #[default]
+    Host,
+    /// The KVM host-model (`virsh domcapabilities --virttype kvm`).
+    Kvm,
 }
 
 /// `compare`.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// The host.
-    pub host: PathBuf,
-    /// The guest.
-    pub guest: PathBuf,
+    /// HOST and GUEST; with `--hypervisor`, GUEST alone.
+    #[arg(required = true, num_args = 1..=2, value_name = "HOST GUEST")]
+    pub files: Vec<PathBuf>,
+    /// x86, s390x: answer as libvirt's `hypervisor-cpu-compare` on the host this file
+    /// describes: libvirt's QEMU capabilities cache (`<qemuCaps>`) or `virsh
+    /// domcapabilities` output.
+    #[arg(long, value_name = "FILE")]
+    pub hypervisor: Option<PathBuf>,
+    /// With `--hypervisor`: the accelerator, kvm or tcg (`qemu` is tcg); default kvm when
+    /// the cache says QEMU can use it.
+    #[arg(long, value_name = "ACCEL")]
+    pub accel: Option<String>,
     #[command(flatten)]
     pub engine: Engine,
     /// Output format: text (default) or json.
@@ -150,6 +177,13 @@ pub struct BaselineArgs {
     /// ppc64: the highest compat mode every host supports, as a host-model guest.
     #[arg(long)]
     pub compat: bool,
+    /// x86, s390x: answer as libvirt's `hypervisor-cpu-baseline` on the host this file
+    /// describes (libvirt's QEMU capabilities cache or `virsh domcapabilities`).
+    #[arg(long, value_name = "FILE")]
+    pub hypervisor: Option<PathBuf>,
+    /// With `--hypervisor`: the accelerator, kvm or tcg; default kvm when available.
+    #[arg(long, value_name = "ACCEL")]
+    pub accel: Option<String>,
 }
 
 /// Whether a decode produces a host or a guest definition.

@@ -141,7 +141,14 @@ fn merged(c: Command, outer: &args::Engine, format: Option<Format>) -> Command {
 
 fn host(a: args::HostArgs) -> Result<Output, Error> {
     let engine = engine(&a.engine, &mut [], None)?;
-    let report = engine.host()?;
+    let view = match a.view {
+        args::View::Host => cpucompat::HostView::Host,
+        args::View::Kvm => cpucompat::HostView::Kvm,
+    };
+    let report = match &a.record {
+        Some(p) => engine.host_record(Input::path(p), view)?,
+        None => engine.host_view(view)?,
+    };
     Ok(Output::ok(match a.format {
         Some(Format::Xml) => report.cpu().to_xml(),
         Some(Format::Json) => cpucompat::to_json_text(&report.to_json()),
@@ -153,7 +160,15 @@ fn compare(a: args::CompareArgs) -> Result<Output, Error> {
     if a.format == Some(Format::Xml) {
         return Err(not_xml("compare"));
     }
-    let mut inputs = [Input::path(&a.host), Input::path(&a.guest)];
+    if let Some(hv) = &a.hypervisor {
+        return hypervisor_compare(&a, hv);
+    }
+    let [host, guest] = a.files.as_slice() else {
+        return Err(argument(
+            "compare takes HOST and GUEST (or GUEST alone with --hypervisor FILE)",
+        ));
+    };
+    let mut inputs = [Input::path(host), Input::path(guest)];
     let engine = engine(&a.engine, &mut inputs, None)?;
     let [h, g] = inputs;
     let (hname, gname) = (h.name().to_string(), g.name().to_string());
@@ -171,7 +186,77 @@ fn compare(a: args::CompareArgs) -> Result<Output, Error> {
     })
 }
 
+/// The accelerator of `--accel`.
+fn accel(a: Option<&str>) -> Result<Option<cpucompat::Accel>, Error> {
+    a.map(|s| {
+        cpucompat::Accel::from_virttype(s).ok_or_else(|| {
+            argument(format!(
+                "unknown accelerator '{s}': expected kvm or tcg (qemu)"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// The engine for a hypervisor description: `--arch`, else the description's own.
+fn hypervisor_engine(e: &args::Engine, file: &std::path::Path) -> Result<Engine, Error> {
+    let mut inputs = [Input::path(file)];
+    let mut e = e.clone();
+    if e.arch.is_none() {
+        e.arch = cpucompat::hypervisor_arch(&mut inputs[0])?.map(|a| a.as_str().to_string());
+    }
+    engine(&e, &mut [], None)
+}
+
+fn hypervisor_compare(a: &args::CompareArgs, hv: &std::path::Path) -> Result<Output, Error> {
+    if a.format == Some(Format::Xml) {
+        return Err(not_xml("compare"));
+    }
+    let [guest] = a.files.as_slice() else {
+        return Err(argument("compare --hypervisor takes one file: the guest"));
+    };
+    let engine = hypervisor_engine(&a.engine, hv)?;
+    let h = engine.hypervisor(Input::path(hv), accel(a.accel.as_deref())?)?;
+    let g = Input::path(guest);
+    let name = g.name().to_string();
+    let r = h.compare(g)?;
+    let stdout = match a.format {
+        Some(Format::Json) => cpucompat::to_json_text(&r),
+        _ => render::hypervisor_compare(r.comparison(), &name, a.verbose),
+    };
+    Ok(Output {
+        stdout,
+        exit: u8::from(!r.comparison().runs()),
+    })
+}
+
 fn baseline(a: args::BaselineArgs) -> Result<Output, Error> {
+    if let Some(hv) = &a.hypervisor {
+        if a.compat || a.hypervisor_models.is_some() {
+            return Err(argument(
+                "--hypervisor takes no --compat or --hypervisor-models",
+            ));
+        }
+        let engine = hypervisor_engine(&a.engine, hv)?;
+        let h = engine.hypervisor(Input::path(hv), accel(a.accel.as_deref())?)?;
+        let opts = BaselineOptions {
+            expand_features: a.features,
+            migratable: a.migratable,
+        };
+        let b = h.baseline(a.files.iter().map(Input::path), &opts)?;
+        return Ok(Output::ok(match a.format {
+            None | Some(Format::Xml) => b.to_xml(),
+            Some(Format::Json) => cpucompat::to_json_text(&b.to_json()),
+            Some(Format::Text) => {
+                return Err(argument(
+                    "baseline prints a CPU definition: --format xml or json",
+                ))
+            }
+        }));
+    }
+    if a.accel.is_some() {
+        return Err(argument("--accel goes with --hypervisor"));
+    }
     let mut inputs: Vec<Input> = a.files.iter().map(Input::path).collect();
     let engine = engine(&a.engine, &mut inputs, None)?;
     let opts = BaselineOptions {

@@ -128,6 +128,24 @@ fn split_summary(names: &[String], all: bool) -> Vec<String> {
     v
 }
 
+/// `compare --hypervisor`: libvirt's `hypervisor-cpu-compare` sentence, then the reasons.
+pub fn hypervisor_compare(cmp: &Comparison, guest: &str, verbose: bool) -> String {
+    let head = match cmp.verdict() {
+        Verdict::Identical => format!(
+            "CPU described in {guest} is identical to the CPU provided by hypervisor on the host\n"
+        ),
+        Verdict::Superset => format!(
+            "The CPU provided by hypervisor on the host is a superset of CPU described in {guest}\n"
+        ),
+        Verdict::Incompatible => format!(
+            "CPU described in {guest} is incompatible with the CPU provided by hypervisor on the host\n"
+        ),
+    };
+    let body = compare(cmp, "", guest, verbose);
+    let rest: String = body.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    head + &rest
+}
+
 /// `models HOST`: a header row, one row per model, and the usable count.
 pub fn usability(list: &[ModelUsability], verbose: bool) -> String {
     let name_w = list
@@ -219,11 +237,25 @@ pub fn host(engine: &Engine, r: &HostReport, verbose: bool) -> String {
                 sig.family, sig.model
             );
         }
+        let disabled = def
+            .features
+            .iter()
+            .filter(|f| f.policy == Some(cpucompat::xml::model::Policy::Disable))
+            .count();
+        let label = match r.view() {
+            cpucompat::HostView::Host => "host model:   ",
+            cpucompat::HostView::Kvm => "kvm host-model:",
+        };
+        let minus = if disabled > 0 {
+            format!(" - {disabled} features")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "host model:    {} + {} features",
+            "{label} {} + {} features{minus}",
             def.model_name().unwrap_or("(none)"),
-            def.features.len()
+            def.features.len() - disabled
         );
         if let Some(g) = r.guest() {
             let gd = g.definition();
@@ -242,6 +274,9 @@ pub fn host(engine: &Engine, r: &HostReport, verbose: bool) -> String {
     }
     let _ = writeln!(s, "catalog:       {}", r.catalog());
     let _ = writeln!(s, "read from:     {}", r.sources().join(", "));
+    for (source, why) in r.skipped() {
+        let _ = writeln!(s, "not read:      {source}: {why}");
+    }
     if !r.features().is_empty() {
         if verbose {
             let lead = format!("features ({}): ", r.features().len());

@@ -151,6 +151,9 @@ pub trait Adapter {
     /// Every feature a CPU at `cpu`'s level may have (see the module documentation).
     fn ceiling(&self, cpu: &Self::Cpu) -> FeatureSet;
 
+    /// Every feature of the catalog.
+    fn universe(&self) -> FeatureSet;
+
     /// The names of a set of this adapter's features, in catalog order.
     fn feature_names(&self, set: &FeatureSet) -> Vec<String>;
 }

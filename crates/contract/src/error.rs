@@ -49,6 +49,7 @@ pub struct Error {
     message: String,
     pos: Option<Pos>,
     input: Option<usize>,
+    libvirt: Option<String>,
 }
 
 impl Error {
@@ -59,7 +60,21 @@ impl Error {
             message: message.into(),
             pos: None,
             input: None,
+            libvirt: None,
         }
+    }
+
+    /// The same error, with the exact text libvirt (`virsh`) prints for it, when cpucompat
+    /// answers a question as libvirt does (`invalid argument: ...`, `internal error: ...`).
+    #[must_use]
+    pub fn with_libvirt(mut self, text: impl Into<String>) -> Error {
+        self.libvirt = Some(text.into());
+        self
+    }
+
+    /// The exact text libvirt prints for this error, when known.
+    pub fn libvirt_message(&self) -> Option<&str> {
+        self.libvirt.as_deref()
     }
 
     /// The same error, pointing at `pos` in the definition's source (a position of line 0

@@ -295,6 +295,10 @@ impl Adapter for Ppc64 {
         FeatureSet::EMPTY
     }
 
+    fn universe(&self) -> FeatureSet {
+        FeatureSet::EMPTY
+    }
+
     fn feature_names(&self, _set: &FeatureSet) -> Vec<String> {
         Vec::new()
     }

@@ -68,6 +68,18 @@ impl cpucompat_qmp::Monitor for Monitor {
         "cpucompat".into()
     }
 
+    fn has_command(&self, command: &str) -> bool {
+        match command {
+            "query-cpu-definitions" => true,
+            "query-cpu-model-expansion"
+            | "query-cpu-model-comparison"
+            | "query-cpu-model-baseline" => {
+                self.table.model_commands() == ModelCommands::GenericError
+            }
+            _ => false,
+        }
+    }
+
     fn execute(&mut self, command: &str, args: &Args<'_>) -> Result<Reply, QmpError> {
         match command {
             "query-cpu-definitions" => {

@@ -223,7 +223,7 @@ proptest! {
                 Just(r#"{"execute":7}"#.to_string()),
                 Just(r#"[1,2]"#.to_string()),
                 Just(r#"{"arguments":[]}"#.to_string()),
-                Just(r#"{"execute": nonsense"#.to_string()),
+                Just(r#"{"execute": nonsense}"#.to_string()),
                 "[a-z-]{1,20}".prop_map(|c| format!("{{\"execute\":\"{c}\"}}")),
             ],
             0..12,

@@ -4,10 +4,12 @@
 //!
 //! 1. the command reads its members in its schema's order; the first failure is the reply:
 //!    "Parameter 'X' is missing", "Invalid parameter type for 'X', expected: T";
-//! 2. after the last member, [`Args::finish`] refuses the first member (in QEMU's
-//!    dictionary order, [`crate::qdict::order`]) that was never read: "Parameter 'X' is
-//!    unexpected";
+//! 2. after the last member, [`Args::finish`] refuses a member that was never read:
+//!    "Parameter 'X' is unexpected". QEMU keeps the members not yet read in a GLib hash
+//!    table (filled in its dictionary order, [`crate::qdict::order`]; each member read is
+//!    removed) and names the first one left in that table's order ([`crate::ghash`]);
 //! 3. members of a nested object are named with their path: `model.name`.
+use crate::ghash::StrSet;
 use crate::{qdict, QmpError};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -17,7 +19,16 @@ use std::cell::RefCell;
 pub struct Args<'a> {
     map: &'a Map<String, Value>,
     prefix: String,
-    seen: RefCell<Vec<String>>,
+    unread: RefCell<StrSet>,
+}
+
+/// The members of an object as QEMU's visitor holds them before any is read.
+fn unread(map: &Map<String, Value>) -> RefCell<StrSet> {
+    let mut t = StrSet::new();
+    for k in qdict::order(map.keys().collect()) {
+        t.insert(k);
+    }
+    RefCell::new(t)
 }
 
 impl<'a> Args<'a> {
@@ -26,7 +37,7 @@ impl<'a> Args<'a> {
         Args {
             map,
             prefix: String::new(),
-            seen: RefCell::default(),
+            unread: unread(map),
         }
     }
 
@@ -37,7 +48,7 @@ impl<'a> Args<'a> {
 
     /// Reads an optional member.
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.seen.borrow_mut().push(name.to_string());
+        self.unread.borrow_mut().remove(name);
         self.map.get(name)
     }
 
@@ -61,7 +72,7 @@ impl<'a> Args<'a> {
             Value::Object(m) => Ok(Args {
                 map: m,
                 prefix: format!("{}.", self.full(name)),
-                seen: RefCell::default(),
+                unread: unread(m),
             }),
             _ => Err(self.wrong_type(name, "object")),
         }
@@ -75,17 +86,14 @@ impl<'a> Args<'a> {
         ))
     }
 
-    /// Refuses the first member never read.
+    /// Refuses the member never read that QEMU names first.
     pub fn finish(&self) -> Result<(), QmpError> {
-        let seen = self.seen.borrow();
-        for k in qdict::order(self.map.keys().collect()) {
-            if !seen.iter().any(|s| s == k) {
-                return Err(QmpError::generic(format!(
-                    "Parameter '{}' is unexpected",
-                    self.full(k)
-                )));
-            }
+        match self.unread.borrow().iter().next() {
+            Some(k) => Err(QmpError::generic(format!(
+                "Parameter '{}' is unexpected",
+                self.full(k)
+            ))),
+            None => Ok(()),
         }
-        Ok(())
     }
 }

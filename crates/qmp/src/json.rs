@@ -1,170 +1,375 @@
-//! QEMU's JSON, as its QMP parser reads one request line.
+//! QEMU's JSON parser: the tokens of one message ([`crate::reader`]) into a [`QObject`].
 //!
-//! Rules (QEMU 7.2's parser, observed):
+//! Rules (QEMU 7.2, observed). Only the first error counts; every message reads
+//! `JSON parse error, ...`:
 //!
-//! 1. a line is one JSON value; anything after it is an error;
-//! 2. strings may be in single quotes (`'a'`, with `\'` inside); they read as if in double
-//!    quotes;
-//! 3. an object that names a key twice is refused: `JSON parse error, duplicate key`;
-//! 4. errors read `JSON parse error, ...`: `missing : in object pair`, `invalid keyword 'w'`
-//!    for a bare word where a value belongs, else `expecting value`.
+//! ```text
+//! value    { → object, [ → list, string, integer, float, keyword
+//!          true/false/null, any other word   "invalid keyword 'W'"
+//!          anything else (} ] : , or none)    "expecting value"
+//! object   {} , or pairs separated by ,       after a pair, not , or }: "expected separator in dict"
+//! pair     key = a value                      a value that is not a string: "key is not a string in object"
+//!          then :                             "missing : in object pair"
+//!          then a value, then the key must be new: "duplicate key"
+//! list     [] , or values separated by ,      after a value, not , or ]: "expected separator in list"
+//! ```
 //!
-//! The strict reader runs first; only when it fails and the line holds a `'` is the line
-//! requoted and read again, so well-formed double-quoted input costs one pass.
-use crate::QmpError;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
-use std::fmt;
+//! Strings, in double or single quotes, are read byte by byte:
+//!
+//! ```text
+//! \" \' \\ \/ \b \f \n \r \t   the character
+//! \uXXXX                       4 hex digits (either case), else "\uABCD is not a valid Unicode
+//!                              character" with the 4 bytes after \u as they are
+//! \uD800-\uDBFF + \uDC00-\uDFFF  one character beyond U+FFFF; a lead surrogate without a
+//!                              trail one is refused with its own 4 digits
+//! a code point that is a surrogate or a noncharacter (U+FDD0..U+FDEF, U+xxFFFE/F):
+//!                              "\uABCD is not a valid Unicode character" (a pair: "\uABCD\uEF01")
+//! \ and anything else          "invalid escape sequence in string"
+//! other bytes                  one UTF-8 sequence by QEMU's rules (crate::utf8; C0 80 is
+//!                              U+0000), else "invalid UTF-8 sequence in string"
+//! ```
+//!
+//! `\u0000` is accepted (a string may hold U+0000). Numbers follow [`crate::qobject`].
+//! The streamer hands on only messages that end where a value ends or a closer does not
+//! match, so the parser never sees tokens after a complete value.
+use crate::qobject::QObject;
+use crate::reader::{Kind, Tokens};
+use crate::{utf8, QmpError};
+use std::collections::HashSet;
 
-/// Parses one line of JSON as QEMU's parser would accept it (QEMU also takes strings in
-/// single quotes); errors carry QEMU's text.
-pub fn parse_json(line: &str) -> Result<Value, QmpError> {
-    let strict = |text: &str| {
-        let mut de = serde_json::Deserializer::from_str(text);
-        <StrictValue as serde::Deserialize>::deserialize(&mut de)
-            .and_then(|v| de.end().map(|_| v.0))
-    };
-    match strict(line) {
-        Ok(v) => Ok(v),
-        Err(e) => match requote(line).map(|l| strict(&l)) {
-            Some(Ok(v)) => Ok(v),
-            _ => Err(json_error(line, &e)),
-        },
+/// Parses one message's tokens as QEMU does.
+pub fn parse(tokens: Tokens<'_>) -> Result<QObject, QmpError> {
+    let mut p = Parser { tokens, pos: 0 };
+    p.value()
+        .map_err(|m| QmpError::generic(format!("JSON parse error, {m}")))
+}
+
+struct Parser<'a> {
+    tokens: Tokens<'a>,
+    pos: usize,
+}
+
+type Res<T> = Result<T, String>;
+
+impl<'a> Parser<'a> {
+    fn next(&mut self) -> Option<(Kind, &'a [u8])> {
+        let t = self.tokens.get(self.pos);
+        if t.is_some() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn peek(&self) -> Option<Kind> {
+        self.tokens.get(self.pos).map(|t| t.0)
+    }
+
+    fn value(&mut self) -> Res<QObject> {
+        let Some((kind, text)) = self.next() else {
+            return Err("expecting value".into());
+        };
+        match kind {
+            Kind::LCurly => self.object(),
+            Kind::LSquare => self.list(),
+            Kind::String => string(text).map(QObject::Str),
+            Kind::Integer => Ok(integer(text)),
+            Kind::Float => Ok(QObject::Double(float(text))),
+            Kind::Keyword => match text {
+                b"true" => Ok(QObject::Bool(true)),
+                b"false" => Ok(QObject::Bool(false)),
+                b"null" => Ok(QObject::Null),
+                // Keywords are lowercase ASCII.
+                w => Err(format!("invalid keyword '{}'", String::from_utf8_lossy(w))),
+            },
+            _ => Err("expecting value".into()),
+        }
+    }
+
+    fn object(&mut self) -> Res<QObject> {
+        let mut members: Vec<(String, QObject)> = Vec::new();
+        let mut keys: HashSet<String> = HashSet::new();
+        if self.peek() == Some(Kind::RCurly) {
+            self.pos += 1;
+            return Ok(QObject::Dict(members));
+        }
+        loop {
+            let key = match self.value()? {
+                QObject::Str(k) => k,
+                _ => return Err("key is not a string in object".into()),
+            };
+            if self.next().map(|t| t.0) != Some(Kind::Colon) {
+                return Err("missing : in object pair".into());
+            }
+            let v = self.value()?;
+            if !keys.insert(key.clone()) {
+                return Err("duplicate key".into());
+            }
+            members.push((key, v));
+            match self.next().map(|t| t.0) {
+                Some(Kind::Comma) => {}
+                Some(Kind::RCurly) => return Ok(QObject::Dict(members)),
+                _ => return Err("expected separator in dict".into()),
+            }
+        }
+    }
+
+    fn list(&mut self) -> Res<QObject> {
+        let mut items = Vec::new();
+        if self.peek() == Some(Kind::RSquare) {
+            self.pos += 1;
+            return Ok(QObject::List(items));
+        }
+        loop {
+            items.push(self.value()?);
+            match self.next().map(|t| t.0) {
+                Some(Kind::Comma) => {}
+                Some(Kind::RSquare) => return Ok(QObject::List(items)),
+                _ => return Err("expected separator in list".into()),
+            }
+        }
     }
 }
 
-/// Rewrites single-quoted strings as double-quoted ones; `None` when there are none.
-fn requote(line: &str) -> Option<String> {
-    if !line.contains('\'') {
-        return None;
+/// An integer literal: i64, else u64 (non-negative), else a double.
+fn integer(text: &[u8]) -> QObject {
+    // The lexer made it ASCII digits with an optional '-'.
+    let s = std::str::from_utf8(text).unwrap_or("0");
+    if let Ok(i) = s.parse::<i64>() {
+        QObject::Int(i)
+    } else if let Ok(u) = s.parse::<u64>() {
+        QObject::Uint(u)
+    } else {
+        QObject::Double(float(text))
     }
-    let mut out = String::with_capacity(line.len() + 8);
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                out.push('"');
-                while let Some(d) = chars.next() {
-                    out.push(d);
-                    match d {
-                        '\\' => out.push(chars.next()?),
-                        '"' => break,
-                        _ => {}
+}
+
+/// A number literal as a double (correctly rounded; ±inf beyond range).
+fn float(text: &[u8]) -> f64 {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// The 4 bytes after a `\u` as QEMU prints them (fewer at the end of the token).
+fn four(b: &[u8]) -> String {
+    utf8::lossy(&b[..b.len().min(4)])
+}
+
+/// Four hex digits, if they are.
+fn hex4(b: &[u8]) -> Option<u32> {
+    let d = b.get(..4)?;
+    d.iter().try_fold(0u32, |acc, &c| {
+        char::from(c).to_digit(16).map(|v| acc * 16 + v)
+    })
+}
+
+/// A string token's value.
+fn string(token: &[u8]) -> Res<String> {
+    // The token is quote, body, quote.
+    let body = &token[1..token.len().saturating_sub(1).max(1)];
+    // The closing quote stays visible to `\u` messages, as in QEMU's token text.
+    let with_quote = &token[1..];
+    let mut out = String::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        if b != b'\\' {
+            let (cp, n) = utf8::decode(&body[i..]);
+            match cp.and_then(char::from_u32) {
+                Some(c) => out.push(c),
+                None => return Err("invalid UTF-8 sequence in string".into()),
+            }
+            i += n;
+            continue;
+        }
+        let Some(&e) = body.get(i + 1) else {
+            return Err("invalid escape sequence in string".into());
+        };
+        i += 2;
+        let c = match e {
+            b'"' => '"',
+            b'\'' => '\'',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let rest = &with_quote[i..];
+                let Some(mut cp) = hex4(rest) else {
+                    return Err(format!(
+                        "\\u{} is not a valid Unicode character",
+                        four(rest)
+                    ));
+                };
+                let mut shown = format!("\\u{}", four(rest));
+                i += 4;
+                if (0xD800..=0xDBFF).contains(&cp) && body[i..].starts_with(b"\\u") {
+                    if let Some(trail @ 0xDC00..=0xDFFF) = hex4(&body[i + 2..]) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (trail - 0xDC00);
+                        shown.push_str(&format!("\\u{}", four(&body[i + 2..])));
+                        i += 6;
                     }
                 }
-            }
-            '\'' => {
-                out.push('"');
-                loop {
-                    match chars.next()? {
-                        '\\' => match chars.next()? {
-                            '\'' => out.push('\''),
-                            e => {
-                                out.push('\\');
-                                out.push(e);
-                            }
-                        },
-                        '"' => out.push_str("\\\""),
-                        '\'' => break,
-                        d => out.push(d),
-                    }
+                match char::from_u32(cp).filter(|_| utf8::is_valid(cp)) {
+                    Some(c) => c,
+                    None => return Err(format!("{shown} is not a valid Unicode character")),
                 }
-                out.push('"');
             }
-            c => out.push(c),
-        }
+            _ => return Err("invalid escape sequence in string".into()),
+        };
+        out.push(c);
     }
-    Some(out)
+    Ok(out)
 }
 
-fn json_error(line: &str, e: &serde_json::Error) -> QmpError {
-    let msg = e.to_string();
-    if msg.starts_with("duplicate key") {
-        return QmpError::generic("JSON parse error, duplicate key");
-    }
-    if msg.starts_with("expected `:`") {
-        return QmpError::generic("JSON parse error, missing : in object pair");
-    }
-    // A bare word where a value belongs: QEMU names the keyword.
-    // serde_json's column counts bytes; step back to a character boundary.
-    let mut start = e.column().saturating_sub(1).min(line.len());
-    while !line.is_char_boundary(start) {
-        start -= 1;
-    }
-    let word_start = line[..start]
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !c.is_ascii_alphanumeric())
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let word: String = line[word_start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect();
-    if !word.is_empty()
-        && word.starts_with(|c: char| c.is_ascii_alphabetic())
-        && !["true", "false", "null"].contains(&word.as_str())
-    {
-        return QmpError::generic(format!("JSON parse error, invalid keyword '{word}'"));
-    }
-    QmpError::generic("JSON parse error, expecting value")
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::{Message, Reader, Sink};
+    use std::ops::ControlFlow;
 
-/// A JSON value that refuses duplicate object keys, as QEMU's parser does.
-struct StrictValue(Value);
+    struct First(Option<Result<QObject, String>>);
 
-impl<'de> serde::Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut v = Vec::new();
-        while let Some(StrictValue(x)) = seq.next_element()? {
-            v.push(x);
+    impl Sink for First {
+        fn quick(&mut self, _: &str) -> Option<ControlFlow<()>> {
+            None
         }
-        Ok(Value::Array(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut m = Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let StrictValue(v) = map.next_value()?;
-            if m.insert(k, v).is_some() {
-                return Err(de::Error::custom("duplicate key"));
-            }
+        fn message(&mut self, m: Message<'_>) -> ControlFlow<()> {
+            self.0 = Some(match m {
+                Message::Value(tokens) => parse(tokens).map_err(|e| e.desc),
+                Message::Error(e) => Err(e.desc),
+            });
+            ControlFlow::Break(())
         }
-        Ok(Value::Object(m))
+    }
+
+    /// Parses the first message of `text`.
+    fn p(text: &[u8]) -> Result<QObject, String> {
+        let mut input = text.to_vec();
+        input.push(b'\n');
+        let mut first = First(None);
+        let _ = Reader::new().feed(&input, &mut first);
+        first.0.unwrap_or(Err("no message".into()))
+    }
+
+    fn err(m: &str) -> Result<QObject, String> {
+        Err(format!("JSON parse error, {m}"))
+    }
+
+    fn s(v: &str) -> Result<QObject, String> {
+        Ok(QObject::Str(v.into()))
+    }
+
+    /// Each message as QEMU 7.2 answered it.
+    #[test]
+    fn structure_errors_are_qemus() {
+        let cases: [(&[u8], Result<QObject, String>); 16] = [
+            (b"{\"a\":}", err("expecting value")),
+            (b"{\"a\" \"x\"}", err("missing : in object pair")),
+            (b"nonsense", err("invalid keyword 'nonsense'")),
+            (b"}", err("expecting value")),
+            (b"[1,]", err("expecting value")),
+            (b"{\"a\":1,}", err("expecting value")),
+            (b"{,}", err("expecting value")),
+            (b"{1:2}", err("key is not a string in object")),
+            (b"{null:1}", err("key is not a string in object")),
+            (b"{nul:1}", err("invalid keyword 'nul'")),
+            (b"{\"a\":1 \"b\":2}", err("expected separator in dict")),
+            (b"[1 2]", err("expected separator in list")),
+            (b"[1}", err("expected separator in list")),
+            (b"{\"a\":1,\"a\":2 3}", err("duplicate key")),
+            (b"{\"a\":1,\"a\":}", err("expecting value")),
+            (b"{\"a\":1,\"a\" 2}", err("missing : in object pair")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(p(text), want, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn strings_follow_qemus_escape_and_utf8_rules() {
+        let cases: [(&[u8], Result<QObject, String>); 22] = [
+            (
+                b"\"\\uffff\"",
+                err("\\uffff is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\ufdd0\"",
+                err("\\ufdd0 is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\ud800\"",
+                err("\\ud800 is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\udc00\"",
+                err("\\udc00 is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\ud83d\\uzzzz\"",
+                err("\\ud83d is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\ud83d\\u0041\"",
+                err("\\ud83d is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\udbff\\udfff\"",
+                err("\\udbff\\udfff is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\u12\"",
+                err("\\u12\" is not a valid Unicode character"),
+            ),
+            (b"'\\u1'", err("\\u1' is not a valid Unicode character")),
+            (
+                b"\"\\u123\xc3\xa9\"",
+                err("\\u123\u{FFFD} is not a valid Unicode character"),
+            ),
+            (
+                b"\"\\u12g4\"",
+                err("\\u12g4 is not a valid Unicode character"),
+            ),
+            (b"\"\\x\"", err("invalid escape sequence in string")),
+            (b"\"\\\x7f\"", err("invalid escape sequence in string")),
+            (b"\"\xc3\x28\"", err("invalid UTF-8 sequence in string")),
+            (b"\"\xef\xbf\xbf\"", err("invalid UTF-8 sequence in string")),
+            (b"\"\xe0\x80\x80\"", err("invalid UTF-8 sequence in string")),
+            (b"\"\xc0\x80\"", s("\0")),
+            (b"\"\\u0000\"", s("\0")),
+            (b"\"\\uD83D\\uDe00\"", s("\u{1F600}")),
+            (
+                b"\"\\'\\/\\b\\f\\n\\r\\t\\\"\\\\\"",
+                s("'/\u{8}\u{c}\n\r\t\"\\"),
+            ),
+            (b"'b\"c\\''", s("b\"c'")),
+            (b"\"\x7f\xf4\x8f\xbf\xbd\"", s("\u{7f}\u{10FFFD}")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(p(text), want, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn numbers_take_qemus_types() {
+        let n = |t: &[u8]| p(t).unwrap();
+        assert_eq!(n(b"-0"), QObject::Int(0));
+        assert_eq!(n(b"-9223372036854775808"), QObject::Int(i64::MIN));
+        assert_eq!(n(b"18446744073709551615"), QObject::Uint(u64::MAX));
+        assert_eq!(
+            n(b"18446744073709551616"),
+            QObject::Double(1.8446744073709552e19)
+        );
+        assert_eq!(
+            n(b"-9223372036854775809"),
+            QObject::Double(-(2f64.powi(63)))
+        );
+        assert_eq!(n(b"1e400"), QObject::Double(f64::INFINITY));
+        assert_eq!(n(b"1E+5"), QObject::Double(1e5));
+        assert_eq!(n(b"1e-400"), QObject::Double(0.0));
     }
 }

@@ -11,6 +11,8 @@
 //! bucket = (1103515243 * h + 12345) mod 2^32 mod 512
 //! ```
 //!
+//! over the key's bytes as QEMU stores them (modified UTF-8: U+0000 is `C0 80`).
+//!
 //! Replies are written as QEMU writes them: `{"key": value, ...}` with `": "` and `", "`,
 //! non-ASCII and control characters escaped as `\uXXXX`.
 use serde_json::Value;
@@ -18,27 +20,68 @@ use std::fmt::Write;
 
 const BUCKETS: u32 = 512;
 
-/// The bucket of a key in QEMU's `QDict`.
+/// The bucket of a key in QEMU's `QDict`, hashed over the key's modified UTF-8 bytes
+/// (U+0000 as `C0 80`, see [`crate::utf8`]).
 pub fn bucket(key: &str) -> u32 {
     let b = key.as_bytes();
     let mut v: u32 = 0x238F_13AFu32.wrapping_mul(b.len() as u32);
     for (i, &c) in b.iter().enumerate() {
+        if c == 0 {
+            let modified: Vec<u8> = crate::utf8::modified_bytes(key).collect();
+            return bucket_of(&modified);
+        }
         v = v.wrapping_add((c as u32) << ((i * 5) % 24));
     }
+    finish(v)
+}
+
+fn bucket_of(b: &[u8]) -> u32 {
+    let mut v: u32 = 0x238F_13AFu32.wrapping_mul(b.len() as u32);
+    for (i, &c) in b.iter().enumerate() {
+        v = v.wrapping_add((c as u32) << ((i * 5) % 24));
+    }
+    finish(v)
+}
+
+fn finish(v: u32) -> u32 {
     1_103_515_243u32.wrapping_mul(v).wrapping_add(12345) % BUCKETS
 }
 
 /// Reorders keys given in insertion order into QEMU's iteration order. A key inserted
 /// twice keeps its first position (QEMU replaces the value in place).
 pub fn order<K: AsRef<str>>(inserted: Vec<K>) -> Vec<K> {
-    let mut v: Vec<(u32, usize, K)> = Vec::with_capacity(inserted.len());
-    for (i, k) in inserted.into_iter().enumerate() {
-        if !v.iter().any(|(_, _, seen)| seen.as_ref() == k.as_ref()) {
-            v.push((bucket(k.as_ref()), i, k));
-        }
-    }
-    v.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let keep: Vec<bool> = if inserted.len() <= 16 {
+        (0..inserted.len())
+            .map(|i| {
+                !inserted[..i]
+                    .iter()
+                    .any(|k| k.as_ref() == inserted[i].as_ref())
+            })
+            .collect()
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(inserted.len());
+        inserted.iter().map(|k| seen.insert(k.as_ref())).collect()
+    };
+    let mut v: Vec<(u32, usize, K)> = inserted
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep[*i])
+        .map(|(i, k)| (bucket(k.as_ref()), i, k))
+        .collect();
+    v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     v.into_iter().map(|(_, _, k)| k).collect()
+}
+
+/// The positions of distinct keys (given in insertion order) in QEMU's iteration order:
+/// buckets ascending, newest first within a bucket.
+pub fn order_indices(keys: &[&str]) -> Vec<usize> {
+    let mut v: Vec<(u32, usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (bucket(k), i))
+        .collect();
+    v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    v.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Builds a JSON object whose key order is QEMU's, from entries in insertion order.
@@ -150,7 +193,10 @@ fn write_value(out: &mut String, v: &Value) {
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
+/// Writes one string as QEMU does: `\"`, `\\`, `\b \f \n \r \t`, printable ASCII as
+/// itself, every other character as `\uXXXX` (uppercase hex; a UTF-16 surrogate pair beyond
+/// U+FFFF).
+pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
     if s.bytes()
         .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')

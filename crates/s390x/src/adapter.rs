@@ -258,6 +258,10 @@ impl Adapter for Engine<'_> {
         self.catalog().definition(cpu.model.definition()).full
     }
 
+    fn universe(&self) -> FeatureSet {
+        self.catalog().all()
+    }
+
     fn feature_names(&self, set: &FeatureSet) -> Vec<String> {
         set.iter()
             .map(|b| self.catalog().feature(b).name.clone())

@@ -536,3 +536,28 @@ pub fn hypervisor_compare(host: &S390Host, cpu: &CpuDef) -> Result<Relation, Hyp
         .map_err(|e| qemu("comparison", e))?;
     Ok(crate::libvirt::verdict(engine.compare(&a, &b).result))
 }
+
+impl From<HypervisorError> for cpucompat_contract::Error {
+    fn from(e: HypervisorError) -> cpucompat_contract::Error {
+        use cpucompat_contract::ErrorKind as K;
+        let kind = match &e {
+            HypervisorError::Arch { .. }
+            | HypervisorError::NoTable { .. }
+            | HypervisorError::NoHostModel { .. }
+            | HypervisorError::NoComparison
+            | HypervisorError::NoModels { .. }
+            | HypervisorError::NoBaseline { .. } => K::Unsupported,
+            HypervisorError::ModelNotSupported { .. } => K::UnknownName,
+            _ => K::Invalid,
+        };
+        let mut out =
+            cpucompat_contract::Error::new(kind, e.to_string()).with_libvirt(e.libvirt_text());
+        if let Some(p) = e.pos() {
+            out = out.at(p);
+        }
+        if let HypervisorError::NoModel { index, .. } = e {
+            out = out.input(index);
+        }
+        out
+    }
+}

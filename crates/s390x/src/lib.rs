@@ -93,8 +93,9 @@ fn without_position(msg: &str) -> String {
     }
 }
 
-/// Runs a QMP session over an engine: greeting, then one reply per input line, flushed as
-/// it goes; stops after `quit` or at the end of the input (see [`cpucompat_qmp::serve`]).
+/// Runs a QMP session over an engine: greeting, then one reply per request of the input
+/// byte stream, flushed as it goes; stops after `quit` or at the end of the input (see
+/// [`cpucompat_qmp::serve`]).
 pub fn serve<R: BufRead, W: Write>(engine: Engine<'_>, input: R, output: W) -> std::io::Result<()> {
     cpucompat_qmp::serve(&mut session(engine), input, output)
 }

@@ -57,6 +57,16 @@ impl<'c> cpucompat_qmp::Monitor for Monitor<'c> {
         format!("cpucompat {}", env!("CARGO_PKG_VERSION"))
     }
 
+    fn has_command(&self, command: &str) -> bool {
+        matches!(
+            command,
+            "query-cpu-definitions"
+                | "query-cpu-model-expansion"
+                | "query-cpu-model-comparison"
+                | "query-cpu-model-baseline"
+        )
+    }
+
     fn execute(&mut self, command: &str, args: &Args<'_>) -> Result<Reply, QmpError> {
         match command {
             "query-cpu-definitions" => {
@@ -100,10 +110,10 @@ impl<'c> cpucompat_qmp::Monitor for Monitor<'c> {
     }
 
     /// The fast path for well-formed model commands: parsed straight into borrowed values.
-    /// `None` when the line is anything else (an `id` included); the general path then
-    /// answers it, with the same result for every line the fast path accepts.
-    fn fast(&mut self, line: &str) -> Option<Result<Reply, QmpError>> {
-        let req: FastReq<'_> = serde_json::from_str(line).ok()?;
+    /// `None` when the request is anything else (an `id` included); the general path then
+    /// answers it, with the same result for every request the fast path accepts.
+    fn fast(&mut self, request: &str) -> Option<Result<Reply, QmpError>> {
+        let req: FastReq<'_> = serde_json::from_str(request).ok()?;
         let a = &req.arguments;
         Some(match req.execute {
             "query-cpu-model-expansion" if a.modela.is_none() && a.modelb.is_none() => {
@@ -292,17 +302,26 @@ struct FastReq<'a> {
     arguments: FastArgs<'a>,
 }
 
+/// Members a command may lack; present ones must not be `null` (QEMU refuses an unexpected
+/// member even when it is `null`, so the fast path declines those).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FastArgs<'a> {
-    #[serde(borrow, rename = "type", default)]
+    #[serde(borrow, rename = "type", default, deserialize_with = "present")]
     ty: Option<&'a str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     model: Option<FastModel<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     modela: Option<FastModel<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     modelb: Option<FastModel<'a>>,
+}
+
+/// A member that is there: its value, never `null`.
+fn present<'de, D: Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 #[derive(serde::Deserialize)]

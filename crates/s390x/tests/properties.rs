@@ -191,16 +191,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     #[test]
-    fn qmp_answers_every_line_with_one_json_reply(lines in prop::collection::vec(qmp_line(), 1..4)) {
+    fn qmp_answers_lines_with_json_replies(lines in prop::collection::vec(qmp_line(), 1..4)) {
         let mut s = cpucompat_s390x::session(engine(true));
         s.line("{\"execute\": \"qmp_capabilities\"}");
         for l in &lines {
-            let Some(reply) = s.line(l) else {
-                prop_assert!(l.trim().is_empty());
+            // QMP is a byte stream: a line may hold no request yet, or several.
+            let Some(replies) = s.line(l) else {
                 continue;
             };
-            let v: serde_json::Value = serde_json::from_str(&reply).expect("a JSON reply");
-            prop_assert!(v.get("return").is_some() != v.get("error").is_some(), "{}", reply);
+            for reply in replies.split("\r\n") {
+                let v: serde_json::Value = serde_json::from_str(reply).expect("a JSON reply");
+                prop_assert!(v.get("return").is_some() != v.get("error").is_some(), "{}", reply);
+            }
         }
     }
 }

@@ -67,7 +67,7 @@ impl From<X86Error> for Error {
             X86Error::NoModel { index, .. } => Some(*index),
             _ => None,
         };
-        let mut out = Error::new(kind, e.to_string());
+        let mut out = Error::new(kind, e.to_string()).with_libvirt(e.libvirt_text());
         if let Some(p) = e.pos() {
             out = out.at(p);
         }
@@ -253,6 +253,10 @@ impl Adapter for X86 {
     }
 
     fn ceiling(&self, _cpu: &Cpu) -> FeatureSet {
+        self.cat.all_features()
+    }
+
+    fn universe(&self) -> FeatureSet {
         self.cat.all_features()
     }
 
