@@ -26,6 +26,7 @@
 //! baseline is maximal         F(b) = (⋂ F(h)) ∩ ceiling(b)  (− non-migratable with --migratable)
 //! baseline is below           L(b) ≤ min L(h)
 //! baseline is commutative     point(baseline(pool)) = point(baseline(reversed rotated pool))
+//!                             (x86: on pools whose hosts all name their vendor, as their model)
 //! decode is lossless          F(decode(dump of S)) = S                  (x86, where a model fits)
 //! QMP baseline runs on both   comparison(baseline(a, b), a) ∈ {identical, subset}, same for b
 //! ```
@@ -490,8 +491,21 @@ fn pool_laws(
             "the baseline is not the meet of the pool ({opts:?})\nbaseline {}\n got {got:?}\nwant {want:?}",
             b.to_xml()
         );
-        // Commutative: the same point from the pool reversed and rotated.
-        if pool.len() > 1 {
+        // Commutative: the same point from the pool reversed and rotated. x86: libvirt
+        // reads only the first CPU's explicit vendor, and checks every later CPU's
+        // explicit vendor against its model's; whether the baseline succeeds, and which
+        // vendor steers its decode, depends on the order unless every host names its
+        // vendor, consistently with its model.
+        let order_free = arch != Arch::X86
+            || pool.iter().all(|h| {
+                let v = h.definition().vendor.as_deref();
+                let mv = h
+                    .model()
+                    .and_then(|m| e.expand(m).ok())
+                    .and_then(|x| x.model().vendor().map(str::to_string));
+                v.is_some() && (mv.is_none() || mv.as_deref() == v)
+            });
+        if pool.len() > 1 && order_free {
             let mut other: Vec<&Cpu> = pool.iter().collect();
             other.reverse();
             other.rotate_left(1);

@@ -37,6 +37,8 @@ enum Source {
     Directory,
     /// A Unix socket: opening it fails with ENXIO, whoever runs the test.
     Socket,
+    /// A committed file copied under another name (`(file, name)`).
+    Renamed(String, String),
     /// A committed file copied without read permission (skipped when running as root).
     Unreadable(String),
     /// A path that does not exist.
@@ -140,6 +142,11 @@ fn materialize(src: &Source, dir: &Path, i: usize) -> Result<PathBuf, String> {
             );
             Ok(p)
         }
+        Source::Renamed(name, to) => {
+            let p = dir.join(to);
+            std::fs::copy(committed.join(name), &p).unwrap();
+            Ok(p)
+        }
         Source::Directory => {
             std::fs::create_dir_all(&p).unwrap();
             Ok(p)
@@ -169,6 +176,24 @@ fn substitute(text: &str, inputs: &[PathBuf]) -> String {
     let mut out = text.to_string();
     for (i, p) in inputs.iter().enumerate() {
         out = out.replace(&format!("{{{i}}}"), &p.display().to_string());
+    }
+    out
+}
+
+/// [`substitute`] as an error line shows the paths: control characters escaped.
+fn substitute_shown(text: &str, inputs: &[PathBuf]) -> String {
+    let mut out = text.to_string();
+    for (i, p) in inputs.iter().enumerate() {
+        let shown: String = p
+            .display()
+            .to_string()
+            .chars()
+            .map(|c| match c.is_control() {
+                true => c.escape_default().to_string(),
+                false => c.to_string(),
+            })
+            .collect();
+        out = out.replace(&format!("{{{i}}}"), &shown);
     }
     out
 }
@@ -255,7 +280,7 @@ fn check(case: &Case, o: &Outcome, inputs: &[PathBuf]) -> Result<(), String> {
         None if !o.stderr.is_empty() => Err(format!("stderr not empty: {:?}", o.stderr)),
         None => Ok(()),
         Some(want) => {
-            let want = format!("cpucompat: error: {}", substitute(want, inputs));
+            let want = format!("cpucompat: error: {}", substitute_shown(want, inputs));
             let lines = o.stderr.lines().count();
             if lines != 1 || !o.stderr.ends_with('\n') {
                 Err(format!("stderr is {lines} lines: {:?}", o.stderr))

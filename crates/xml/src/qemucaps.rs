@@ -332,6 +332,9 @@ pub fn parse_domain_caps_with(text: &str, limits: &Limits) -> Result<DomainCaps,
     read_domain_caps(&doc, root, text, limits)
 }
 
+/// The element [`maxphysaddr_limits`] wraps a file of several top-level elements in.
+const WRAPPER: &str = "cpucompat-wrapper";
+
 /// A parsed document and a table of line starts, for positions in linear time.
 struct Doc<'a> {
     tree: roxmltree::Document<'a>,
@@ -394,7 +397,9 @@ impl<'a> Doc<'a> {
                     other => {
                         let s = other.to_string();
                         let at = format!(" at {}", other.pos());
-                        ErrorKind::Syntax(s.replacen(&at, "", 1))
+                        let s = s.replacen(&at, "", 1);
+                        // The wrapper is ours: its end tag is where the input ends.
+                        ErrorKind::Syntax(s.replace(&format!("'{WRAPPER}'"), "the end of input"))
                     }
                 };
                 let mut pos = Pos {
@@ -405,6 +410,12 @@ impl<'a> Doc<'a> {
                     let inserted = position(text, &lines, at);
                     if pos.line == inserted.line && pos.column > inserted.column {
                         pos.column = pos.column.saturating_sub(len as u32).max(1);
+                    }
+                    // An error in the wrapper's end tag, appended to the last line, is at
+                    // the end of the input.
+                    let end = position(text, &lines, text.len());
+                    if (pos.line, pos.column) > (end.line, end.column) {
+                        pos = end;
                     }
                 }
                 return Err(XmlError::new(pos, kind));
@@ -808,9 +819,9 @@ pub fn maxphysaddr_limits(text: &str) -> Result<Vec<Option<u32>>, XmlError> {
             at += end + 2;
         }
     }
-    const OPEN: &str = "<cpucompat-wrapper>";
-    let source = format!("{}{OPEN}{}</cpucompat-wrapper>", &text[..at], &text[at..]);
-    let doc = Doc::parse_in(&source, text, Some((at, OPEN.len())), &limits)?;
+    let open = format!("<{WRAPPER}>");
+    let source = format!("{}{open}{}</{WRAPPER}>", &text[..at], &text[at..]);
+    let doc = Doc::parse_in(&source, text, Some((at, open.len())), &limits)?;
     let mut out = Vec::new();
     let mut visit = |cpu: Node| -> Result<(), XmlError> {
         let mut limit = None;
