@@ -26,6 +26,7 @@
 use crate::error::{Error, ErrorKind};
 use cpucompat_contract::Arch;
 use cpucompat_xml::model::{CpuDef, Pos};
+use cpucompat_xml::{Form as SniffedForm, Sniffed};
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
@@ -167,9 +168,9 @@ impl Input {
         if let Source::Xml(reader, first) = self.source {
             return Ok((self.name, Opened::Cpus(reader, first)));
         }
-        let (name, mut reader) = self.open()?;
-        let head = reader.fill_buf().map_err(|e| Error::read(&name, e))?;
-        if starts_xml(head) && xml_root(head).as_deref() != Some("cpudata") {
+        let (name, reader) = self.open()?;
+        let (sniffed, reader) = sniff_stream(&name, reader)?;
+        if is_definitions(&sniffed) {
             let stream = Box::new(cpucompat_xml::CpuReader::new(reader));
             return Ok((name, Opened::Cpus(stream, None)));
         }
@@ -218,19 +219,28 @@ impl Input {
         }
         let placeholder = Input::from_bytes("", Vec::new());
         let me = std::mem::replace(self, placeholder);
-        let (name, mut reader) = me.open()?;
-        let head = reader.fill_buf().map_err(|e| Error::read(&name, e))?;
-        if starts_xml(head) && xml_root(head).as_deref() != Some("cpudata") {
-            // CPU definitions: parse the first one now and keep it for the reader.
+        let (name, reader) = me.open()?;
+        let (sniffed, reader) = sniff_stream(&name, reader)?;
+        if is_definitions(&sniffed) {
+            // CPU definitions: parse the first one now (for its position and model) and
+            // keep it for whoever reads the input.
             let mut stream = Box::new(cpucompat_xml::CpuReader::new(reader));
             let first = match stream.next() {
                 Some(Ok(def)) => Some(def),
                 Some(Err(e)) => return Err(xml_error(&name, &e)),
                 None => None,
             };
-            let arch = match &first {
-                Some(def) => def_arch(&name, def)?,
-                None => None,
+            let named = match &sniffed {
+                Ok(Sniffed::Xml { arch: Some(a), .. }) => Some(a.clone()),
+                _ => None,
+            };
+            let arch = match (&named, &first) {
+                (Some(a), first) => {
+                    let pos = first.as_ref().map_or(Pos { line: 1, column: 1 }, |d| d.pos);
+                    Some(known_arch(&name, a, pos)?)
+                }
+                (None, Some(def)) => def_arch(&name, def)?,
+                (None, None) => None,
             };
             *self = Input {
                 name,
@@ -242,13 +252,52 @@ impl Input {
             inner: reader,
             seen: Vec::new(),
         };
-        let found = arch_of_stream(&name, &mut rec);
+        let found = match &sniffed {
+            Ok(Sniffed::Xml { arch: Some(a), .. }) => {
+                known_arch(&name, a, Pos { line: 1, column: 1 }).map(Some)
+            }
+            Ok(Sniffed::Xml { .. }) => Ok(None),
+            _ => text_arch(&name, &mut rec),
+        };
         let Recorder { inner, seen } = rec;
         *self = Input {
             name,
             source: Source::Replay(Cursor::new(seen), inner),
         };
         found
+    }
+}
+
+/// What sniffing found; `Err(())` when the sniffer refused the start of the input.
+type SniffResult = Result<Sniffed, ()>;
+
+/// What the start of a stream says it is ([`cpucompat_xml::sniff_reader`]), and the
+/// stream again from its first byte. A sniffing error is kept: the full reading reports it
+/// in its own words.
+fn sniff_stream(
+    name: &str,
+    reader: Box<dyn BufRead + Send>,
+) -> Result<(SniffResult, Box<dyn BufRead + Send>), Error> {
+    let mut rec = Recorder {
+        inner: reader,
+        seen: Vec::new(),
+    };
+    let sniffed = cpucompat_xml::sniff_reader(&mut rec).map_err(|_| ());
+    if let Err(()) = &sniffed {
+        // Make sure an I/O failure is reported as one.
+        rec.fill_buf().map_err(|e| Error::read(name, e))?;
+    }
+    let Recorder { inner, seen } = rec;
+    Ok((sniffed, Box::new(Cursor::new(seen).chain(inner))))
+}
+
+/// Whether a sniffed input holds CPU definitions (XML that is not a `<cpudata>` dump; XML
+/// the sniffer refused is read as definitions, whose reader reports the fault).
+fn is_definitions(s: &SniffResult) -> bool {
+    match s {
+        Ok(Sniffed::NotXml) => false,
+        Ok(Sniffed::Xml { form, .. }) => form.unwrapped() != Some(&SniffedForm::CpuData),
+        Err(()) => true,
     }
 }
 
@@ -340,40 +389,20 @@ impl BufRead for Recorder {
     }
 }
 
-/// The architecture named by a stream's first CPU definition or dump.
-fn arch_of_stream(name: &str, r: &mut Recorder) -> Result<Option<Arch>, Error> {
-    let head = {
-        let buf = r.fill_buf().map_err(|e| Error::read(name, e))?;
-        buf.to_vec()
-    };
-    match form_of_head(&head) {
-        Some(Form::Json) => return Ok(Some(Arch::S390x)),
-        Some(Form::CpuidText) => return Ok(Some(Arch::X86)),
-        Some(Form::Cpuinfo) => return Ok(Some(Arch::Ppc64)),
-        Some(Form::Cpus) | Some(Form::CpuData) | None => {}
-    }
-    if !starts_xml(&head) {
-        // Text: look further, within a bound, for a grammar we know.
-        let mut text = Vec::new();
-        (&mut *r)
-            .take(TEXT_HEAD)
-            .read_to_end(&mut text)
-            .map_err(|e| Error::read(name, e))?;
-        return Ok(match text_form(&text) {
-            Some(Form::CpuidText) => Some(Arch::X86),
-            Some(Form::Cpuinfo) => Some(Arch::Ppc64),
-            _ => None,
-        });
-    }
-    if xml_root(&head).as_deref() == Some("cpudata") {
-        // The dump's architecture is its root's `arch=`; reading the dump is left to
-        // whoever decodes it.
-        return match root_attribute(&head, "arch") {
-            Some(a) => known_arch(name, &a, line_col(&head[..root_offset(&head)])).map(Some),
-            None => Ok(None),
-        };
-    }
-    Ok(None)
+/// The architecture a text input's grammar names: `cpuid -r` is x86's, a POWER
+/// `/proc/cpuinfo` ppc64's, QEMU's JSON host model s390x's (read within [`TEXT_HEAD`]).
+fn text_arch(name: &str, r: &mut Recorder) -> Result<Option<Arch>, Error> {
+    let mut text = Vec::new();
+    (&mut *r)
+        .take(TEXT_HEAD)
+        .read_to_end(&mut text)
+        .map_err(|e| Error::read(name, e))?;
+    Ok(match text_form(&text) {
+        Some(Form::CpuidText) => Some(Arch::X86),
+        Some(Form::Cpuinfo) => Some(Arch::Ppc64),
+        Some(Form::Json) => Some(Arch::S390x),
+        _ => None,
+    })
 }
 
 /// The architecture a definition names, by `<arch>` or by its model name.
@@ -426,28 +455,16 @@ pub(crate) fn skip_bom_ws(bytes: &[u8]) -> &[u8] {
     &b[start..]
 }
 
-fn starts_xml(head: &[u8]) -> bool {
-    skip_bom_ws(head).first() == Some(&b'<')
-}
-
-/// The form of an input from its first bytes, when they decide it.
-fn form_of_head(head: &[u8]) -> Option<Form> {
-    let b = skip_bom_ws(head);
-    match b.first() {
-        Some(b'<') => Some(if xml_root(head).as_deref() == Some("cpudata") {
-            Form::CpuData
-        } else {
-            Form::Cpus
-        }),
-        Some(b'{') => Some(Form::Json),
-        Some(_) => text_form(b),
-        None => None,
-    }
-}
-
 /// The form of a whole input.
 pub(crate) fn form_of(name: &str, text: &str) -> Result<Form, Error> {
-    form_of_head(text.as_bytes()).ok_or_else(|| {
+    let form = match cpucompat_xml::sniff(text.as_bytes()) {
+        Ok(Sniffed::Xml { form, .. }) if form.unwrapped() == Some(&SniffedForm::CpuData) => {
+            Some(Form::CpuData)
+        }
+        Ok(Sniffed::Xml { .. }) | Err(_) => Some(Form::Cpus),
+        Ok(Sniffed::NotXml) => text_form(text.as_bytes()),
+    };
+    form.ok_or_else(|| {
         let what = if skip_bom_ws(text.as_bytes()).is_empty() {
             "empty input"
         } else {
@@ -463,9 +480,13 @@ pub(crate) fn form_of(name: &str, text: &str) -> Result<Form, Error> {
     })
 }
 
-/// `cpuid -r` or POWER `/proc/cpuinfo`, by the first line that is one of theirs.
+/// `cpuid -r`, a POWER `/proc/cpuinfo` or JSON, by the grammar of the first line that is
+/// one of theirs.
 fn text_form(text: &[u8]) -> Option<Form> {
     let text = String::from_utf8_lossy(skip_bom_ws(text));
+    if text.starts_with('{') {
+        return Some(Form::Json);
+    }
     for line in text.lines() {
         let t = line.trim();
         if t.is_empty() {
@@ -487,74 +508,6 @@ fn text_form(text: &[u8]) -> Option<Form> {
         return None;
     }
     None
-}
-
-/// The name of the root element: the first start tag after the prolog (comments,
-/// processing instructions, white space); `None` when the head holds no start tag.
-pub(crate) fn xml_root(head: &[u8]) -> Option<String> {
-    let mut b = skip_bom_ws(head);
-    loop {
-        if let Some(rest) = b.strip_prefix(b"<!--") {
-            let end = find(rest, b"-->")?;
-            b = skip_bom_ws(&rest[end + 3..]);
-        } else if let Some(rest) = b.strip_prefix(b"<?") {
-            let end = find(rest, b"?>")?;
-            b = skip_bom_ws(&rest[end + 2..]);
-        } else if let Some(rest) = b.strip_prefix(b"<") {
-            let end = rest
-                .iter()
-                .position(|c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/'))?;
-            return Some(String::from_utf8_lossy(&rest[..end]).into_owned());
-        } else {
-            return None;
-        }
-    }
-}
-
-/// Where the root start tag begins in `head` (after the prolog).
-fn root_offset(head: &[u8]) -> usize {
-    let mut at = head.len() - skip_bom_ws(head).len();
-    loop {
-        let b = &head[at..];
-        let skip = if b.starts_with(b"<!--") {
-            find(b, b"-->").map(|e| e + 3)
-        } else if b.starts_with(b"<?") {
-            find(b, b"?>").map(|e| e + 2)
-        } else {
-            return at;
-        };
-        match skip {
-            Some(n) => at = head.len() - skip_bom_ws(&head[at + n..]).len(),
-            None => return at,
-        }
-    }
-}
-
-/// The value of attribute `name` of the root start tag, when the head holds that tag.
-fn root_attribute(head: &[u8], name: &str) -> Option<String> {
-    let start = root_offset(head);
-    let b = &head[start..];
-    let end = b.iter().position(|&c| c == b'>')?;
-    let tag = String::from_utf8_lossy(&b[..end]);
-    let mut rest = tag.as_ref();
-    while let Some(i) = rest.find(name) {
-        let before_ok = rest[..i].ends_with(|c: char| c.is_ascii_whitespace());
-        let after = rest[i + name.len()..].trim_start();
-        if let (true, Some(v)) = (before_ok, after.strip_prefix('=')) {
-            let v = v.trim_start();
-            let q = v.chars().next()?;
-            if q == '\'' || q == '"' {
-                let inner = &v[1..];
-                return inner.find(q).map(|e| inner[..e].to_string());
-            }
-        }
-        rest = &rest[i + name.len()..];
-    }
-    None
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The 1-based line and column just after `before` (columns count characters).
@@ -642,13 +595,13 @@ mod tests {
     }
 
     #[test]
-    fn roots_skip_the_prolog() {
+    fn a_domain_names_its_architecture() {
+        let d = "<domain type='kvm'><os><type arch='ppc64' machine='pseries'>hvm</type></os>\n<cpu mode='host-model'/></domain>";
+        assert_eq!(arch(d), Ok(Some(Arch::Ppc64)));
+        let bad = "<domain type='kvm'><os><type arch='aarch64'>hvm</type></os><cpu mode='host-passthrough'/></domain>";
         assert_eq!(
-            xml_root(b"\xEF\xBB\xBF<?xml version='1.0'?>\n<!-- c --><cpudata arch='x86'>")
-                .as_deref(),
-            Some("cpudata")
+            arch(bad),
+            Err("t:1:60: cannot decide for CPUs of aarch64 architecture: cpucompat decides x86_64, ppc64 and s390x".into())
         );
-        assert_eq!(xml_root(b"<domain type='kvm'>").as_deref(), Some("domain"));
-        assert_eq!(xml_root(b"<!-- unterminated"), None);
     }
 }

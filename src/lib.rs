@@ -149,8 +149,8 @@ pub mod s390x {
 pub mod xml {
     pub use cpucompat_xml::model;
     pub use cpucompat_xml::{
-        cpu_to_json, cpudata_to_json, parse_cpudata, parse_cpus, write_cpu, write_cpudata,
-        CpuReader, ErrorKind, Limits, XmlError,
+        cpu_from_json, cpu_to_json, cpudata_to_json, parse_cpudata, parse_cpus, write_cpu,
+        write_cpudata, CpuReader, ErrorKind, Limits, XmlError,
     };
 }
 

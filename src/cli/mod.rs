@@ -168,9 +168,20 @@ fn compare(a: args::CompareArgs) -> Result<Output, Error> {
             "compare takes HOST and GUEST (or GUEST alone with --hypervisor FILE)",
         ));
     };
-    let mut inputs = [Input::path(host), Input::path(guest)];
-    let engine = engine(&a.engine, &mut inputs, None)?;
-    let [h, g] = inputs;
+    // The host decides the architecture (a guest of another one is incompatible, as
+    // libvirt says); the guest only when the host names none.
+    let mut h = [Input::path(host)];
+    let mut g = [Input::path(guest)];
+    let mut e = a.engine.clone();
+    if e.arch.is_none() {
+        let named = match cpucompat::detect_arch(&mut h)? {
+            Some(x) => Some(x),
+            None => cpucompat::detect_arch(&mut g)?,
+        };
+        e.arch = named.map(|x| x.as_str().to_string());
+    }
+    let engine = engine(&e, &mut [], None)?;
+    let ([h], [g]) = (h, g);
     let (hname, gname) = (h.name().to_string(), g.name().to_string());
     let host = engine.read_one(h)?;
     let engine = engine.for_host(&host)?;

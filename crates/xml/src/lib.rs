@@ -49,7 +49,7 @@ mod write;
 
 pub use cpudata::write_cpudata;
 pub use error::{ErrorKind, XmlError};
-pub use json::{cpu_to_json, cpudata_to_json};
+pub use json::{cpu_from_json, cpu_to_json, cpudata_to_json};
 pub use model::*;
 pub use write::write_cpu;
 
