@@ -53,6 +53,17 @@ impl Cpu {
         }
     }
 
+    /// The feature words it denotes, by reference (x86 and s390x; POWER has none): bit
+    /// `i` is feature `i` of its engine's catalog ([`crate::Engine::feature_names`] names
+    /// them). What a loop over many CPUs reads.
+    pub fn features(&self) -> Option<&cpucompat_lattice::FeatureSet> {
+        match &self.inner {
+            AnyCpu::X86(c) => Some(c.features()),
+            AnyCpu::Ppc64(_) => None,
+            AnyCpu::S390x(c) => Some(c.model().features()),
+        }
+    }
+
     /// The model it names, if any.
     pub fn model(&self) -> Option<&str> {
         self.definition().model_name()

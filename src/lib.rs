@@ -160,3 +160,8 @@ pub fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
     s.push('\n');
     s
 }
+
+/// The README's Rust example, run by `cargo test` as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

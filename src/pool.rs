@@ -74,12 +74,17 @@ impl<'e> Pool<'e> {
             let cur = self.current.as_mut()?;
             let next = match &mut cur.source {
                 Source::Queue(q) => q.next().map(Ok),
-                Source::Stream(r, first) => {
-                    first.take().map(Ok).or_else(|| r.next()).map(|d| match d {
+                Source::Stream(r, first) => match (first.take(), &self.engine.inner) {
+                    (Some(def), _) => Some(self.engine.check_in(def, &cur.name)),
+                    (None, Inner::X86(a)) => r.next_resolved(&a.resolver()).map(|d| match d {
+                        Ok(c) => x86_resolved(self.engine, a, c, &cur.name),
+                        Err(e) => Err(input::xml_error(&cur.name, &e)),
+                    }),
+                    (None, _) => r.next().map(|d| match d {
                         Ok(def) => self.engine.check_in(def, &cur.name),
                         Err(e) => Err(input::xml_error(&cur.name, &e)),
-                    })
-                }
+                    }),
+                },
             };
             match next {
                 Some(item) => {
@@ -94,6 +99,26 @@ impl<'e> Pool<'e> {
             }
         }
     }
+}
+
+/// An x86 CPU read with the catalog's resolver, checked (the same CPU and errors as
+/// [`Engine::check_in`] of the whole definition; no string is made per feature).
+fn x86_resolved(
+    engine: &Engine,
+    a: &cpucompat_x86::X86,
+    cpu: cpucompat_xml::ResolvedCpu,
+    input: &Arc<str>,
+) -> Result<Cpu, Error> {
+    let pos = cpu.head().pos;
+    let c = a
+        .check_resolved(cpu)
+        .map_err(|e| Error::from(e).about(input, pos))?;
+    let mut cpu = engine.wrap_owned(AnyCpu::X86(c));
+    cpu.origin = Some(Origin {
+        input: input.clone(),
+        pos,
+    });
+    Ok(cpu)
 }
 
 impl Iterator for Pool<'_> {
@@ -119,6 +144,15 @@ pub trait PoolItem: sealed::Sealed {
     /// # Errors
     /// The stream's own error.
     fn into_cpu(self) -> Result<Cpu, Error>;
+
+    /// Runs `f` on the CPU without taking it (no clone of a borrowed one).
+    ///
+    /// # Errors
+    /// The stream's own error.
+    #[doc(hidden)]
+    fn with_cpu<R>(self, f: impl FnOnce(&Cpu) -> R) -> Result<R, Error>
+    where
+        Self: Sized;
 }
 
 mod sealed {
@@ -132,17 +166,26 @@ impl PoolItem for Cpu {
     fn into_cpu(self) -> Result<Cpu, Error> {
         Ok(self)
     }
+    fn with_cpu<R>(self, f: impl FnOnce(&Cpu) -> R) -> Result<R, Error> {
+        Ok(f(&self))
+    }
 }
 
 impl PoolItem for &Cpu {
     fn into_cpu(self) -> Result<Cpu, Error> {
         Ok(self.clone())
     }
+    fn with_cpu<R>(self, f: impl FnOnce(&Cpu) -> R) -> Result<R, Error> {
+        Ok(f(self))
+    }
 }
 
 impl PoolItem for Result<Cpu, Error> {
     fn into_cpu(self) -> Result<Cpu, Error> {
         self
+    }
+    fn with_cpu<R>(self, f: impl FnOnce(&Cpu) -> R) -> Result<R, Error> {
+        self.map(|c| f(&c))
     }
 }
 
@@ -241,8 +284,42 @@ where
         fold::<A, _, _>(e, items, |f| a.baseline(f, opts))
     }
     match &engine.inner {
-        Inner::X86(a) => go(engine, a, items, opts),
+        Inner::X86(a) => x86_baseline(engine, a, items, opts),
         Inner::Ppc64(a) => go(engine, a, items, opts),
         Inner::S390x(a) => go(engine, a, items, opts),
     }
+}
+
+/// The x86 baseline, folded by reference ([`cpucompat_x86::BaselineFold`]): a pool of
+/// checked CPUs (owned, borrowed or streamed) is folded without cloning any of them.
+/// Errors are those of [`fold`]: the stream's own first, then the fold's, named after the
+/// CPU they are about.
+fn x86_baseline<I>(
+    engine: &Engine,
+    a: &cpucompat_x86::X86,
+    items: I,
+    opts: &BaselineOptions,
+) -> Result<Baseline, Error>
+where
+    I: Iterator,
+    I::Item: PoolItem,
+{
+    let opts = cpucompat_x86::BaselineOptions {
+        expand_features: opts.expand_features,
+        migratable: opts.migratable,
+        hypervisor: None,
+    };
+    let mut fold = a.baseline_fold(&opts);
+    for item in items {
+        item.with_cpu(|cpu| {
+            let c = engine.unwrap::<cpucompat_x86::X86>(cpu)?;
+            fold.push(c).map_err(|err| cpu.locate(Error::from(err)))
+        })??;
+    }
+    let inputs = fold.count();
+    let cpu = fold.finish().map_err(Error::from)?;
+    Ok(Baseline {
+        cpu: engine.wrap_owned(AnyCpu::X86(cpu)),
+        inputs,
+    })
 }

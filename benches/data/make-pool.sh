@@ -6,8 +6,9 @@
 #
 # The hosts are libvirt's real host CPUs (specs/cases/x86/data/x86_64-cpuid-*-host.xml)
 # and the host decodes of the same CPUs' CPUID dumps by the default (newest) catalog,
-# cycled in a fixed order inside one <hosts> wrapper. Only Intel CPUs, so the baseline of
-# the whole pool is defined (libvirt refuses to mix vendors).
+# cycled in a fixed order, as top-level <cpu> elements (the form `virsh cpu-baseline` reads
+# too). Only Intel CPUs, so the baseline of the whole pool is defined (libvirt refuses to
+# mix vendors). `benches/data/hosts-1000.xml` is `make-pool.sh 1000`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:?usage: make-pool.sh N OUT [CPUCOMPAT]}
@@ -28,7 +29,5 @@ awk -v n="$n" '
   FNR == 1 { k++ }
   { body[k] = body[k] $0 "\n" }
   END {
-    print "<hosts>"
     for (j = 0; j < n; j++) printf "%s", body[j % k + 1]
-    print "</hosts>"
   }' "$tmp"/*.xml > "$out"

@@ -40,7 +40,7 @@ pub use adapter::{check_host_arch, Adapter, BaselineOptions, GUEST, HOST};
 pub use arch::Arch;
 pub use error::{Error, ErrorKind};
 pub use result::{
-    Comparison, Details, Expansion, ModelInfo, ModelUsability, Reason, Rule, Verdict,
+    Comparison, Details, Expansion, ModelInfo, ModelUsability, NameFeatures, Reason, Rule, Verdict,
 };
 
 pub use cpucompat_lattice::{FeatureSet, Level, Point};

@@ -185,19 +185,74 @@ impl Serialize for PosJson {
     }
 }
 
+/// Names a set of an adapter's features, in its order: how a [`Comparison`] that runs
+/// names its extra features only when they are read (a scheduler that only asks
+/// [`Comparison::runs`] never pays for them). A plain function, so it is `'static` and
+/// free to copy.
+pub type NameFeatures = fn(&cpucompat_lattice::FeatureSet) -> Vec<String>;
+
+/// A list of feature names, given or made when first read.
+#[derive(Clone)]
+enum Names {
+    Given(Vec<String>),
+    Lazy {
+        set: cpucompat_lattice::FeatureSet,
+        name: NameFeatures,
+        made: std::sync::OnceLock<Vec<String>>,
+    },
+}
+
+impl Names {
+    fn get(&self) -> &[String] {
+        match self {
+            Names::Given(v) => v,
+            Names::Lazy { set, name, made } => made.get_or_init(|| name(set)),
+        }
+    }
+}
+
+impl fmt::Debug for Names {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// The answer to "can this guest run on this host?".
 ///
 /// Invariant (checked by [`Comparison::new`]): the verdict is
 /// [`Verdict::Incompatible`] exactly when there is at least one [`Reason`].
 /// Feature lists are in the catalog's order (x86) or QEMU's (s390x); POWER has none.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Comparison {
-    #[serde(rename = "result")]
     verdict: Verdict,
     reasons: Vec<Reason>,
     missing: Vec<String>,
     forbidden: Vec<String>,
-    extra: Vec<String>,
+    extra: Names,
+}
+
+impl PartialEq for Comparison {
+    fn eq(&self, other: &Comparison) -> bool {
+        self.verdict == other.verdict
+            && self.reasons == other.reasons
+            && self.missing == other.missing
+            && self.forbidden == other.forbidden
+            && self.extra() == other.extra()
+    }
+}
+
+impl Eq for Comparison {}
+
+impl Serialize for Comparison {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Comparison", 5)?;
+        st.serialize_field("result", &self.verdict)?;
+        st.serialize_field("reasons", &self.reasons)?;
+        st.serialize_field("missing", &self.missing)?;
+        st.serialize_field("forbidden", &self.forbidden)?;
+        st.serialize_field("extra", self.extra())?;
+        st.end()
+    }
 }
 
 impl Comparison {
@@ -225,7 +280,44 @@ impl Comparison {
             reasons,
             missing,
             forbidden,
-            extra,
+            extra: Names::Given(extra),
+        }
+    }
+
+    /// A guest that runs: identical when `extra` is empty, else superset; nothing missing
+    /// or forbidden, and the extra features named by `name` when first read
+    /// ([`Comparison::extra`]). Equal to [`Comparison::new`] with `name(extra)`.
+    ///
+    /// ```
+    /// use cpucompat_contract::{Comparison, Verdict};
+    /// use cpucompat_lattice::{Bit, FeatureSet};
+    ///
+    /// fn name(set: &FeatureSet) -> Vec<String> {
+    ///     set.iter().map(|b| format!("f{}", b.index())).collect()
+    /// }
+    /// let extra = FeatureSet::single(Bit::new(3)?);
+    /// let c = Comparison::runs_with_extra(extra, name);
+    /// assert_eq!(c.verdict(), Verdict::Superset);
+    /// assert_eq!(c.extra(), ["f3"]);
+    /// assert_eq!(c, Comparison::new(Verdict::Superset, vec![], vec![], vec![], vec!["f3".into()]));
+    /// # Ok::<(), cpucompat_lattice::CapacityError>(())
+    /// ```
+    pub fn runs_with_extra(extra: cpucompat_lattice::FeatureSet, name: NameFeatures) -> Comparison {
+        let verdict = if extra.is_empty() {
+            Verdict::Identical
+        } else {
+            Verdict::Superset
+        };
+        Comparison {
+            verdict,
+            reasons: Vec::new(),
+            missing: Vec::new(),
+            forbidden: Vec::new(),
+            extra: Names::Lazy {
+                set: extra,
+                name,
+                made: std::sync::OnceLock::new(),
+            },
         }
     }
 
@@ -256,7 +348,7 @@ impl Comparison {
 
     /// Host features the guest neither requires nor mentions.
     pub fn extra(&self) -> &[String] {
-        &self.extra
+        self.extra.get()
     }
 }
 

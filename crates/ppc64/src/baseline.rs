@@ -52,12 +52,23 @@ impl CompatBaseline {
 
 impl Ppc64 {
     /// libvirt's baseline: see the module documentation.
+    ///
+    /// # Errors
+    /// As [`Ppc64::baseline_iter`].
     pub fn baseline(&self, cpus: &[CpuDef]) -> Result<CpuDef, Error> {
         self.baseline_iter(cpus)
     }
 
     /// libvirt's baseline of a stream of definitions, in `O(1)` memory: the same rules
     /// and errors as [`Ppc64::baseline`].
+    ///
+    /// # Errors
+    /// [`Error::NoCpus`] for no CPU; [`Error::NoModel`] when the first CPU names no model;
+    /// [`Error::UnknownModel`] when the map lacks it; [`Error::BaselineModels`] for a CPU
+    /// naming another model (or none); [`Error::UnknownVendor`] for a vendor the map lacks;
+    /// [`Error::VendorOfModel`] for a vendor other than the model's;
+    /// [`Error::VendorsDiffer`] when the model has no vendor and the CPUs name different
+    /// ones.
     pub fn baseline_iter<I, B>(&self, cpus: I) -> Result<CpuDef, Error>
     where
         I: IntoIterator<Item = B>,
@@ -112,6 +123,10 @@ impl Ppc64 {
     }
 
     /// The highest compat level libvirt can name that a host supports.
+    ///
+    /// # Errors
+    /// [`Error::HostFamilyUnknown`] when QEMU cannot place the host in a family (neither
+    /// its PVR nor its model's PVR patterns).
     pub fn host_top_mode(&self, host: &Cpu) -> Result<Option<&'static CompatMode>, Error> {
         let name = || host.model_name().unwrap_or("(unnamed)").to_string();
         let family = self
@@ -136,11 +151,19 @@ impl Ppc64 {
     }
 
     /// The compat-mode baseline of a pool of hosts: see the module documentation.
+    ///
+    /// # Errors
+    /// As [`Ppc64::compat_baseline_iter`].
     pub fn compat_baseline(&self, hosts: &[Cpu]) -> Result<CompatBaseline, Error> {
         self.compat_baseline_iter(hosts)
     }
 
     /// The compat-mode baseline of a stream of hosts, in `O(1)` memory.
+    ///
+    /// # Errors
+    /// [`Error::HostFamilyUnknown`] as [`Ppc64::host_top_mode`];
+    /// [`Error::BaselineNoCompat`] when a host supports no compat mode libvirt can name;
+    /// [`Error::NoCpus`] for an empty pool.
     pub fn compat_baseline_iter<I, B>(&self, hosts: I) -> Result<CompatBaseline, Error>
     where
         I: IntoIterator<Item = B>,

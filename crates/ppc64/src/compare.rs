@@ -202,6 +202,14 @@ const PPC64_ARCHES: [&str; 2] = ["ppc64", "ppc64le"];
 
 impl Ppc64 {
     /// Compares `guest` with `host`: see the module documentation.
+    ///
+    /// # Errors
+    /// Only once the guest's arch and vendor pass (a mismatch there is a reason, not an
+    /// error): [`Error::NoModel`] when the host, or a custom guest or host CPU, names no
+    /// model; [`Error::UnknownModel`] when the map lacks such a model (after legacy names
+    /// are converted); for a `host-model` guest naming a compat level,
+    /// [`Error::HostWithoutCompat`] or [`Error::UnknownCompatMode`] as
+    /// [`LibvirtMap::compat_fits`](crate::LibvirtMap::compat_fits).
     pub fn compare(&self, host: &Cpu, guest: &Cpu) -> Result<Verdict, Error> {
         let mut reasons = Vec::new();
         let compat = self.libvirt_stage(host, guest, &mut reasons)?;

@@ -56,6 +56,9 @@ impl Decoded<'_> {
 }
 
 /// The PVR of a `<cpudata arch='ppc64'>` dump: its first `<pvr value=>`.
+///
+/// # Errors
+/// [`Error::NoPvrInData`] when the dump holds no `<pvr>` item.
 pub fn pvr_of_data(data: &CpuData) -> Result<Pvr, Error> {
     data.items
         .iter()
@@ -68,6 +71,9 @@ pub fn pvr_of_data(data: &CpuData) -> Result<Pvr, Error> {
 
 impl Ppc64 {
     /// Decodes a PVR: see the module documentation.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPvr`] when no model of the map matches the PVR.
     pub fn decode(&self, pvr: Pvr) -> Result<Decoded<'_>, Error> {
         let model = self.map.model_for_pvr(pvr).ok_or(Error::UnknownPvr(pvr))?;
         let family = self.qemu.family_of_pvr(pvr);

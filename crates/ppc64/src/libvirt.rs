@@ -90,6 +90,9 @@ fn power_number(name: &str, prefix: &str) -> Option<u32> {
 impl LibvirtMap {
     /// A map from vendors and models in map order. Every model's vendor must be listed
     /// and model names must be unique.
+    ///
+    /// # Errors
+    /// [`Error::Map`] for a model name given twice or a model whose vendor is not listed.
     pub fn new(
         source: impl Into<String>,
         vendors: Vec<String>,
@@ -124,6 +127,9 @@ impl LibvirtMap {
     }
 
     /// The ppc64 map of a catalog (`Arch::Ppc64`).
+    ///
+    /// # Errors
+    /// [`Error::Map`] for a catalog of another architecture; then as [`LibvirtMap::new`].
     pub fn from_catalog(catalog: &Catalog) -> Result<LibvirtMap, Error> {
         if catalog.arch != Arch::Ppc64 {
             return Err(Error::Map {
@@ -149,6 +155,9 @@ impl LibvirtMap {
     }
 
     /// The ppc64 map of a compiled catalog (`embedded::ppc64()`, a loaded cpu_map).
+    ///
+    /// # Errors
+    /// [`Error::Map`] for a catalog of another architecture; then as [`LibvirtMap::new`].
     pub fn from_compiled(catalog: &Compiled) -> Result<LibvirtMap, Error> {
         if catalog.arch() != Arch::Ppc64 {
             return Err(Error::Map {
@@ -209,6 +218,11 @@ impl LibvirtMap {
     /// libvirt's compat check of a `host-model` guest naming `compat` on a host of model
     /// `host_model`: `Ok(true)` when the level is not newer than the host,
     /// `Ok(false)` when it is, an error for a host or level outside the range.
+    ///
+    /// # Errors
+    /// [`Error::HostWithoutCompat`] for a host model that is not `POWER<N>` within the
+    /// map's range; [`Error::UnknownCompatMode`] for a level that is not `power<N>` within
+    /// it (`power7+` included).
     pub fn compat_fits(&self, host_model: &str, compat: &str) -> Result<bool, Error> {
         let in_range = |n: u32| self.compat_range.is_some_and(|(lo, hi)| lo <= n && n <= hi);
         let host = power_number(host_model, "POWER")

@@ -50,6 +50,10 @@ impl Pvr {
 
     /// Parses `0x004e1202`, `004e1202`, `0X4E1202` (hexadecimal, with or without `0x`) or
     /// `004e 1202` (the two halves `/proc/cpuinfo` prints).
+    ///
+    /// # Errors
+    /// [`Error::BadPvr`] when, after trimming, dropping a `0x`/`0X` prefix and removing
+    /// spaces and underscores, the text is empty, longer than 8 digits, or not hexadecimal.
     pub fn parse(text: &str) -> Result<Pvr, Error> {
         let t = text.trim();
         let digits: String = t
@@ -70,6 +74,10 @@ impl Pvr {
     /// Reads the PVR of the first processor listed in a `/proc/cpuinfo` text: the
     /// `revision : 2.2 (pvr 004e 1202)` line. Returns the PVR and the `cpu :` line's first
     /// word (e.g. `POWER9`), or [`Error::NoPvrInCpuinfo`] naming the line expected.
+    ///
+    /// # Errors
+    /// [`Error::NoPvrInCpuinfo`] when no `revision` line holds `(pvr ...)`;
+    /// [`Error::BadPvr`] when the PVR there does not parse.
     pub fn from_cpuinfo(text: &str) -> Result<(Pvr, Option<String>), Error> {
         let mut cpu_name = None;
         for (n, line) in text.lines().enumerate() {

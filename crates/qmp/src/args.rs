@@ -53,12 +53,20 @@ impl<'a> Args<'a> {
     }
 
     /// Reads a required member.
+    ///
+    /// # Errors
+    /// A `GenericError` [`QmpError`] "Parameter 'X' is missing" (X with the path of the
+    /// enclosing objects, e.g. `model.name`) when the member is absent.
     pub fn required(&self, name: &str) -> Result<&'a Value, QmpError> {
         self.get(name)
             .ok_or_else(|| QmpError::generic(format!("Parameter '{}' is missing", self.full(name))))
     }
 
     /// Reads a required string member.
+    ///
+    /// # Errors
+    /// As [`Args::required`] for an absent member; "Invalid parameter type for 'X',
+    /// expected: string" when it is not a string.
     pub fn required_str(&self, name: &str) -> Result<&'a str, QmpError> {
         match self.required(name)? {
             Value::String(s) => Ok(s),
@@ -67,6 +75,10 @@ impl<'a> Args<'a> {
     }
 
     /// Reads a required object member, as arguments of its own.
+    ///
+    /// # Errors
+    /// As [`Args::required`] for an absent member; "Invalid parameter type for 'X',
+    /// expected: object" when it is not an object.
     pub fn required_object(&self, name: &str) -> Result<Args<'a>, QmpError> {
         match self.required(name)? {
             Value::Object(m) => Ok(Args {
@@ -87,6 +99,10 @@ impl<'a> Args<'a> {
     }
 
     /// Refuses the member never read that QEMU names first.
+    ///
+    /// # Errors
+    /// A `GenericError` [`QmpError`] "Parameter 'X' is unexpected" when a member was never
+    /// read, naming the first one left in QEMU's hash-table order.
     pub fn finish(&self) -> Result<(), QmpError> {
         match self.unread.borrow().iter().next() {
             Some(k) => Err(QmpError::generic(format!(

@@ -38,6 +38,11 @@ use crate::{utf8, QmpError};
 use std::collections::HashSet;
 
 /// Parses one message's tokens as QEMU does.
+///
+/// # Errors
+/// A `GenericError` [`QmpError`] "JSON parse error, ..." with the first rule the tokens
+/// break (see the module documentation: "expecting value", "invalid keyword 'W'",
+/// "duplicate key", an invalid escape, surrogate or UTF-8 sequence, ...).
 pub fn parse(tokens: Tokens<'_>) -> Result<QObject, QmpError> {
     let mut p = Parser { tokens, pos: 0 };
     p.value()

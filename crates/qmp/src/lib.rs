@@ -30,8 +30,8 @@
 //!    `CommandNotFound` "Expecting capabilities negotiation with 'qmp_capabilities'". Its
 //!    optional `enable` is a list of capabilities: `oob` (offered in the greeting) enables
 //!    out-of-band execution, repeats are fine; another string gets "Parameter 'null' does
-//!    not accept value 'X'", another type "Invalid parameter type for 'enable[i]',
-//!    expected: string" (or "... for 'enable', expected: array"). Afterwards
+//!    not accept value 'X'", another type `Invalid parameter type for 'enable[i]',
+//!    expected: string` (or "... for 'enable', expected: array"). Afterwards
 //!    `qmp_capabilities` (arguments checked first) gets `CommandNotFound` "Capabilities
 //!    negotiation is already complete, command ignored".
 //! 6. **commands**: a command the monitor does not have gets `CommandNotFound` "The command
@@ -156,6 +156,11 @@ pub trait Monitor {
     fn has_command(&self, command: &str) -> bool;
     /// Runs one command after negotiation (never `qmp_capabilities`, `quit` or
     /// `query-version`). Unknown commands answer [`QmpError::not_found`].
+    ///
+    /// # Errors
+    /// The command's own refusal, as QEMU words it (usually a `GenericError`: missing,
+    /// mistyped or unexpected arguments, a model QEMU refuses); [`QmpError::not_found`] for
+    /// a command the monitor does not have.
     fn execute(&mut self, command: &str, args: &Args<'_>) -> Result<Reply, QmpError>;
     /// A fast path for the text of one whole request of the plain shape after negotiation
     /// ([`reader::quick`]: ASCII strings without escapes, lowercase words, structure):
@@ -225,6 +230,10 @@ impl<M: Monitor> Session<M> {
     /// Reads a chunk of the input stream, handing each reply (without its line end) to
     /// `emit` as soon as it is computed. State carries over to the next chunk; after `quit`
     /// nothing more is read. Stops at the first error of `emit`.
+    ///
+    /// # Errors
+    /// Only the first error `emit` returns: reading stops there and the error is handed
+    /// back. Protocol errors are replies, not errors.
     pub fn feed<E>(
         &mut self,
         input: &[u8],
@@ -486,6 +495,10 @@ pub fn reply_text(r: Result<Reply, QmpError>, id: Option<&str>) -> String {
 /// Runs a session over a byte stream: the greeting, then the replies, each ended by
 /// `\r\n` and flushed as soon as it is computed; stops after `quit` or at the end of the
 /// input. Only I/O errors end it early.
+///
+/// # Errors
+/// An I/O error writing or flushing the greeting or a reply, or reading the input
+/// (`Interrupted` reads are retried). Protocol errors are replies, not errors.
 pub fn serve<M: Monitor, R: BufRead, W: Write>(
     session: &mut Session<M>,
     mut input: R,

@@ -216,6 +216,10 @@ impl HypervisorError {
 /// The QEMU release whose tables answer for a cache's `<version>`: 7.2.x is
 /// [`Release::Qemu72`], 10.x the newest tables (checked against QEMU 10.0 by
 /// `tests/diff_qemu10.rs`).
+///
+/// # Errors
+/// [`HypervisorError::NoTable`] for a `<version>` other than 7.2.x and 10.x, or a cache
+/// without one.
 pub fn release_for(caps: &QemuCaps) -> Result<Release, HypervisorError> {
     match caps.version_triple() {
         Some((7, 2, _)) => Ok(Release::Qemu72),
@@ -248,6 +252,13 @@ pub struct S390Host {
 impl S390Host {
     /// Reads one accelerator of an s390x cache written on a host of `host_arch`, with an
     /// optional `--machine` (checked, otherwise unused).
+    ///
+    /// # Errors
+    /// [`HypervisorError::Arch`] for a cache of another guest architecture;
+    /// [`HypervisorError::AccelNotSupported`] for `kvm` when QEMU lacks the `kvm` flag;
+    /// [`HypervisorError::MachineNotSupported`] for a `machine` that is neither a machine
+    /// type nor an alias of the accelerator; [`HypervisorError::NoTable`] as
+    /// [`release_for`]. A missing host-model is not an error here (compare reports it).
     pub fn new(
         caps: &QemuCaps,
         accel: Accel,
@@ -341,6 +352,11 @@ impl S390Host {
 
     /// The engine that answers as this QEMU: its release's tables, with the host-model as
     /// `host`/`max` under KVM.
+    ///
+    /// # Errors
+    /// [`HypervisorError::HostCpu`] under KVM when QEMU's tables refuse the cache's
+    /// `<hostCPU>` model or one of its boolean properties (unknown, or too new for the
+    /// model).
     pub fn engine(&self) -> Result<Engine<'static>, HypervisorError> {
         let engine = Engine::tcg(self.release);
         match (&self.host_model, self.accel) {
@@ -382,6 +398,17 @@ pub struct BaselineOptions {
 }
 
 /// `virsh hypervisor-cpu-baseline` on s390x (see the module docs): a host-type `<cpu>`.
+///
+/// # Errors
+/// In libvirt's order: [`HypervisorError::NoModels`] when QEMU lists no CPU definition for
+/// the accelerator; [`HypervisorError::NoBaseline`] when it lacks
+/// `query-cpu-model-baseline` or `query-cpu-model-expansion`; [`HypervisorError::NoModel`]
+/// for the first CPU without a model (index 0 when `cpus` is empty);
+/// [`HypervisorError::ModelNotSupported`] for a model QEMU does not list;
+/// [`HypervisorError::HostCpu`] as [`S390Host::engine`]; [`HypervisorError::Qemu`] for a
+/// QEMU refusal inside the fold or in the final expansion of several CPUs (unknown or
+/// too-new feature, no baseline definition); [`HypervisorError::Invalid`] when QEMU refuses
+/// the expansion of a single CPU.
 pub fn hypervisor_baseline(
     host: &S390Host,
     cpus: &[CpuDef],
@@ -506,6 +533,14 @@ fn true_props(e: &crate::model::Expansion<'_>) -> Vec<Prop> {
 
 /// `virsh hypervisor-cpu-compare` on s390x (see the module docs): how the host-model
 /// relates to `cpu` (identical, superset or incompatible).
+///
+/// # Errors
+/// [`HypervisorError::NoHostModel`] without a host-model (a non-s390x host, or no
+/// `<hostCPU>` for the accelerator); [`HypervisorError::NoComparison`] when QEMU lacks
+/// `query-cpu-model-comparison`; [`HypervisorError::MissingModelName`] for a CPU without a
+/// model that is neither host-passthrough nor maximum; [`HypervisorError::HostCpu`] as
+/// [`S390Host::engine`]; [`HypervisorError::Qemu`] when QEMU refuses the host-model or the
+/// CPU (unknown model or feature, a feature too new for the model).
 pub fn hypervisor_compare(host: &S390Host, cpu: &CpuDef) -> Result<Relation, HypervisorError> {
     let Some((host_name, host_props)) = &host.host_model else {
         return Err(HypervisorError::NoHostModel {

@@ -44,6 +44,12 @@ use std::io::{BufRead, Write};
 /// Reads a host model file: a `CpuModelInfo` `{"name": "gen15a-base", "props": {...}}`
 /// (what `query-cpu-model-expansion` of `host` returns under KVM; a whole reply
 /// `{"return": {"model": ...}}` is accepted too) and builds it as the KVM host model.
+///
+/// # Errors
+/// [`HostModelError::Json`] for text that is not JSON (with serde_json's line and column);
+/// [`HostModelError::Shape`] without a string `name`, with `props` that is not an object,
+/// or with a property that is not a boolean; [`HostModelError::Model`] when the engine
+/// refuses the model or a property (QEMU's message, see [`Engine::build`]).
 pub fn parse_host_model(
     engine: &Engine<'_>,
     file: &str,
@@ -96,6 +102,10 @@ fn without_position(msg: &str) -> String {
 /// Runs a QMP session over an engine: greeting, then one reply per request of the input
 /// byte stream, flushed as it goes; stops after `quit` or at the end of the input (see
 /// [`cpucompat_qmp::serve`]).
+///
+/// # Errors
+/// An I/O error reading the input or writing a reply (see [`cpucompat_qmp::serve`]); QMP
+/// errors are replies, not errors.
 pub fn serve<R: BufRead, W: Write>(engine: Engine<'_>, input: R, output: W) -> std::io::Result<()> {
     cpucompat_qmp::serve(&mut session(engine), input, output)
 }

@@ -262,6 +262,11 @@ impl<'c> Engine<'c> {
     }
 
     /// Resolves a model name as QEMU's CPU class lookup does.
+    ///
+    /// # Errors
+    /// [`ModelError::UnknownModel`] for a name that is neither `qemu`, `max` nor a catalog
+    /// definition (plain or `-base`), and for `host` when the engine has no host model
+    /// (TCG).
     pub fn resolve(&self, name: &str) -> Result<Resolved, ModelError> {
         let unknown = || ModelError::UnknownModel(name.to_string());
         let (named, model) = match name {
@@ -300,6 +305,15 @@ impl<'c> Engine<'c> {
 
     /// Applies properties in the given order to the model resolved from `name`; the first
     /// failing one is the error.
+    ///
+    /// # Errors
+    /// The first property that fails, with QEMU's message: [`ModelError::UnknownProperty`]
+    /// for a name that is no feature, group or CPU property; [`ModelError::ReadOnly`] for a
+    /// read-only CPU property (`type`, `parent_bus`, ...); [`ModelError::NotBoolean`],
+    /// [`ModelError::NotString`] or [`ModelError::NotUint`] for a value of the wrong type;
+    /// [`ModelError::FeatureTooNew`] for enabling a feature beyond the definition's full
+    /// set, [`ModelError::GroupTooNew`] for a group none of whose members it has (for
+    /// `qemu`, the TCG max model's features count too).
     pub fn apply(&self, name: &str, r: &Resolved, props: &[Prop]) -> Result<CpuModel, ModelError> {
         let mut m = r.model;
         let def_name = &self.cat.definition(m.def).name;
@@ -352,6 +366,9 @@ impl<'c> Engine<'c> {
     }
 
     /// Resolves a name and applies properties.
+    ///
+    /// # Errors
+    /// As [`Engine::resolve`], then as [`Engine::apply`].
     pub fn build(&self, name: &str, props: &[Prop]) -> Result<CpuModel, ModelError> {
         let r = self.resolve(name)?;
         self.apply(name, &r, props)
@@ -445,6 +462,11 @@ impl<'c> Engine<'c> {
     }
 
     /// QEMU's `query-cpu-model-baseline` of A and B.
+    ///
+    /// # Errors
+    /// [`ModelError::NoBaseline`] when the walk passes no definition: the oldest one is
+    /// already newer than the older model, or its base set (minus the ignored base
+    /// features) is not within the common features.
     pub fn baseline(&self, a: &CpuModel, b: &CpuModel) -> Result<CpuModel, ModelError> {
         let features = a.features & b.features;
         let da = self.cat.definition(a.def);

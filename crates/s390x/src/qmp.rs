@@ -237,6 +237,11 @@ pub struct ModelArg {
 }
 
 /// Turns a props object into properties in QEMU's application order.
+///
+/// # Errors
+/// A `GenericError` [`QmpError`] "Invalid parameter type for 'props', expected: dict" when
+/// `props` is given but is not an object; the values are checked later, when the model is
+/// built.
 pub fn props_of(m: &ModelArg) -> Result<Vec<Prop>, QmpError> {
     let Some(p) = &m.props else {
         return Ok(Vec::new());

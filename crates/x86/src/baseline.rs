@@ -34,6 +34,35 @@ use crate::decode::Request;
 use crate::error::known;
 use crate::{named_model, HypervisorModels, X86Error, X86};
 
+/// The state of a streaming baseline: the meet so far and what the vendor rules and the
+/// presentation need (see the module documentation).
+pub(crate) struct Meet {
+    /// Inputs folded so far.
+    pub(crate) count: usize,
+    base: FeatureSet,
+    /// The vendor found so far (catalog index).
+    vendor: Option<usize>,
+    /// Whether every input so far named its vendor explicitly.
+    output_vendor: bool,
+    /// The inputs' distinct models (catalog indices), in order of first appearance.
+    models: Vec<usize>,
+    /// `models` as a bit set over the catalog's models.
+    seen: Vec<u64>,
+}
+
+impl Meet {
+    pub(crate) fn new(x: &X86) -> Meet {
+        Meet {
+            count: 0,
+            base: FeatureSet::EMPTY,
+            vendor: None,
+            output_vendor: false,
+            models: Vec::new(),
+            seen: vec![0; x.cat.models().len().div_ceil(64)],
+        }
+    }
+}
+
 /// How to compute a baseline.
 #[derive(Clone, Debug, Default)]
 pub struct BaselineOptions {
@@ -71,78 +100,101 @@ impl X86 {
         I: IntoIterator<Item = B>,
         B: std::borrow::Borrow<CpuDef>,
     {
-        let mut it = cpus.into_iter().enumerate();
-        let (_, first) = it.next().ok_or(X86Error::NoCpus)?;
-        let first = first.borrow();
-        if named_model(first).is_none() {
-            return Err(X86Error::NoModel {
-                index: 0,
-                pos: known(first.pos),
-            });
-        }
-        let mut base = self.features_of(first)?;
-        let mut vendor = match &first.vendor {
-            Some(v) => Some(self.cat.vendor(v).ok_or_else(|| X86Error::UnknownVendor {
-                name: v.clone(),
-                pos: known(first.pos),
-            })?),
-            None => None,
-        };
-        let mut output_vendor = first.vendor.is_some();
-        let mut names: Vec<String> = first.model.iter().map(|m| m.name.clone()).collect();
-        for (index, cpu) in it {
+        let mut meet = Meet::new(self);
+        for cpu in cpus {
             let cpu = cpu.borrow();
-            if named_model(cpu).is_none() {
+            let index = meet.count;
+            let Some(m) = named_model(cpu) else {
                 return Err(X86Error::NoModel {
                     index,
                     pos: known(cpu.pos),
                 });
-            }
+            };
             let set = self.features_of(cpu)?;
-            let model_vendor = cpu.model.as_ref().and_then(|m| {
+            let model = self.model_index(&m.name, m.pos)?;
+            let vendor = cpu.vendor.as_deref().map(|v| {
                 self.cat
-                    .model(&m.name)
-                    .and_then(|i| self.cat.models()[i].vendor)
+                    .vendor(v)
+                    .map_or(crate::adapter::UNKNOWN_VENDOR, |i| i as u32)
             });
-            if let (Some(v), Some(mv), Some(m)) = (&cpu.vendor, model_vendor, &cpu.model) {
-                if *v != self.vendor_name(mv) {
+            self.meet_step(&mut meet, cpu, &set, model, vendor)?;
+        }
+        self.meet_finish(meet, opts)
+    }
+
+    /// Folds one input into the meet: `model` is the catalog index of its named model,
+    /// `vendor` its explicit vendor's index (see [`crate::adapter::Facts`]). Every name
+    /// was looked up before; only the error messages read the definition.
+    pub(crate) fn meet_step(
+        &self,
+        meet: &mut Meet,
+        cpu: &CpuDef,
+        set: &FeatureSet,
+        model: usize,
+        explicit: Option<u32>,
+    ) -> Result<(), X86Error> {
+        let unknown = |name: &str| X86Error::UnknownVendor {
+            name: name.to_string(),
+            pos: known(cpu.pos),
+        };
+        let written = || cpu.vendor.as_deref().unwrap_or_default();
+        if meet.count == 0 {
+            meet.vendor = match explicit {
+                Some(crate::adapter::UNKNOWN_VENDOR) => return Err(unknown(written())),
+                Some(v) => Some(v as usize),
+                None => None,
+            };
+            meet.output_vendor = explicit.is_some();
+            meet.base = *set;
+        } else {
+            let model_vendor = self.cat.models()[model].vendor;
+            if let (Some(v), Some(mv)) = (explicit, model_vendor) {
+                if v as usize != mv {
                     return Err(X86Error::ModelVendorMismatch {
                         model_vendor: self.vendor_name(mv).to_string(),
-                        model: m.name.clone(),
-                        vendor: v.clone(),
+                        model: self.cat.models()[model].name.clone(),
+                        vendor: written().to_string(),
                         pos: known(cpu.pos),
                     });
                 }
             }
-            let named = match &cpu.vendor {
-                Some(v) => Some(v.as_str()),
+            let named = match explicit {
+                Some(v) => Some(v),
                 None => {
-                    output_vendor = false;
-                    model_vendor.map(|mv| self.vendor_name(mv))
+                    meet.output_vendor = false;
+                    model_vendor.map(|mv| mv as u32)
                 }
             };
             if let Some(vn) = named {
-                match vendor {
-                    None => {
-                        vendor =
-                            Some(self.cat.vendor(vn).ok_or_else(|| X86Error::UnknownVendor {
-                                name: vn.to_string(),
-                                pos: known(cpu.pos),
-                            })?)
-                    }
-                    Some(v) if self.vendor_name(v) != vn => {
-                        return Err(X86Error::VendorsDoNotMatch)
-                    }
+                match meet.vendor {
+                    None if vn == crate::adapter::UNKNOWN_VENDOR => return Err(unknown(written())),
+                    None => meet.vendor = Some(vn as usize),
+                    Some(v) if v as u32 != vn => return Err(X86Error::VendorsDoNotMatch),
                     Some(_) => {}
                 }
             }
-            base &= set;
-            if let Some(m) = &cpu.model {
-                if !names.contains(&m.name) {
-                    names.push(m.name.clone());
-                }
-            }
+            meet.base &= *set;
         }
+        meet.count += 1;
+        let (word, bit) = (model / 64, 1u64 << (model % 64));
+        if meet.seen[word] & bit == 0 {
+            meet.seen[word] |= bit;
+            meet.models.push(model);
+        }
+        Ok(())
+    }
+
+    /// The baseline CPU of a finished meet (see the module documentation).
+    pub(crate) fn meet_finish(
+        &self,
+        meet: Meet,
+        opts: &BaselineOptions,
+    ) -> Result<CpuDef, X86Error> {
+        if meet.count == 0 {
+            return Err(X86Error::NoCpus);
+        }
+        let mut base = meet.base;
+        let vendor = meet.vendor;
         if let Some(known) = opts.hypervisor.as_ref().and_then(|h| h.known_features()) {
             let allowed: FeatureSet = known.iter().filter_map(|n| self.cat.feature(n)).collect();
             base &= allowed;
@@ -150,6 +202,11 @@ impl X86 {
         if base.is_empty() {
             return Err(X86Error::Incompatible);
         }
+        let names: Vec<String> = meet
+            .models
+            .iter()
+            .map(|&m| self.cat.models()[m].name.clone())
+            .collect();
         let det = Detected {
             features: base,
             vendor,
@@ -169,7 +226,7 @@ impl X86 {
             Fallback::Allow
         };
         let mut cpu = self.decoded_def(&decoded, CpuKind::Guest, fallback);
-        if !output_vendor {
+        if !meet.output_vendor {
             cpu.vendor = None;
         }
         if opts.expand_features {

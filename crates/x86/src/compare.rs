@@ -58,7 +58,105 @@ struct Policies {
     forbid: cpucompat_lattice::FeatureSet,
 }
 
+/// What a checked guest asks of a host, in sets (see the module documentation): made once
+/// per guest, so comparing one guest with many hosts looks up no name.
+#[derive(Clone, Debug)]
+pub(crate) struct Asks {
+    /// `(model ∪ require) − force − optional − disable`.
+    required: FeatureSet,
+    /// `forbid`.
+    forbidden: FeatureSet,
+    /// `force ∪ optional ∪ disable`.
+    ignored: FeatureSet,
+    strict: bool,
+    /// The guest names no architecture, or an x86 one.
+    arch_ok: bool,
+    /// The rules of [`X86::compute`] apply as they are: a custom-mode guest or a
+    /// host-type definition, and a host with a named model.
+    direct: bool,
+}
+
 impl X86 {
+    /// What a checked guest asks (its policies, as [`X86::compute`] reads them).
+    fn asks(&self, guest: &crate::Cpu) -> Asks {
+        let def = guest.head();
+        let is_guest = def.kind == CpuKind::Guest;
+        let mut p = Policies::default();
+        if let Some(m) = guest.facts.model {
+            p.require = self.cat.models()[m as usize].features;
+        }
+        guest.for_each_feature(self, |b, policy| {
+            let set = match policy {
+                Policy::Force => &mut p.force,
+                Policy::Require => &mut p.require,
+                Policy::Optional => &mut p.optional,
+                Policy::Disable => &mut p.disable,
+                Policy::Forbid => &mut p.forbid,
+            };
+            set.insert(b);
+        });
+        Asks {
+            required: p.require - p.force - p.optional - p.disable,
+            forbidden: p.forbid,
+            ignored: p.force | p.optional | p.disable,
+            strict: is_guest && def.match_ == Some(Match::Strict),
+            arch_ok: def
+                .arch
+                .as_deref()
+                .is_none_or(|a| matches!(a, "x86_64" | "i686")),
+            direct: !is_guest || def.mode == Mode::Custom,
+        }
+    }
+
+    /// [`X86::compare`] of two checked CPUs in sets, when the guest runs: the same
+    /// answer, made without reading a name (the host's set and the guest's [`Asks`] were
+    /// computed when they were checked and on the guest's first compare). `None` when the
+    /// guest does not run, or another rule applies (no host model, a guest of another
+    /// mode, architecture or vendor): [`X86::compare`] then explains it.
+    pub(crate) fn compare_checked(
+        &self,
+        host: &crate::Cpu,
+        guest: &crate::Cpu,
+    ) -> Option<Comparison> {
+        let a = guest.asks.get_or_init(|| Box::new(self.asks(guest)));
+        if !a.direct || !a.arch_ok || host.facts.model.is_none() {
+            return None;
+        }
+        let vendor_ok = match (guest.facts.vendor, host.facts.vendor) {
+            (None, _) => true,
+            (Some(g), Some(h)) if g != crate::adapter::UNKNOWN_VENDOR => g == h,
+            _ => host.head().vendor == guest.head().vendor,
+        };
+        let have = host.features();
+        let missing = a.required - *have;
+        let forbidden = a.forbidden & *have;
+        let extra = *have - a.required - a.ignored;
+        if !vendor_ok
+            || !missing.is_empty()
+            || !forbidden.is_empty()
+            || (a.strict && !extra.is_empty())
+        {
+            return None;
+        }
+        Some(match self.static_names {
+            Some(name) => Comparison::runs_with_extra(extra, name),
+            None => {
+                let verdict = if extra.is_empty() {
+                    Verdict::Identical
+                } else {
+                    Verdict::Superset
+                };
+                Comparison::new(
+                    verdict,
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    self.names(&extra),
+                )
+            }
+        })
+    }
+
     /// Compares a guest (or host-type) definition with a host definition.
     pub fn compare(&self, host: &CpuDef, guest: &CpuDef) -> Result<Comparison, X86Error> {
         if named_model(host).is_none() {

@@ -16,6 +16,12 @@ use cpucompat_xml::model::{CpuData, CpuDataItem, Pos};
 use crate::X86Error;
 
 /// Parses `cpuid -r` output (the first CPU's leaves).
+///
+/// # Errors
+/// [`X86Error::CpuidText`] at the first token the grammar does not expect (a header other
+/// than `CPU:`/`CPU n:`, a bad leaf or sub-leaf, a missing or malformed register, extra
+/// tokens), with its line and column; [`X86Error::NoCpuidLeaves`] when the first CPU has no
+/// leaf line.
 pub fn parse_cpuid_r(text: &str) -> Result<CpuData, X86Error> {
     let mut items = Vec::new();
     let mut headers = 0;

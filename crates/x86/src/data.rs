@@ -156,7 +156,7 @@ impl X86 {
         let mut leaf0 = [0u32; 3];
         let mut eax1 = None::<u32>;
         for (key, regs) in items(data)? {
-            if let Some(slots) = self.by_key.get(&key) {
+            if let Some(slots) = self.by_key().get(&key) {
                 for &(reg, mask, bit) in slots {
                     if regs[reg] & mask != 0 {
                         features.insert(bit);
@@ -244,7 +244,7 @@ impl X86 {
     pub fn data_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
         let mut features = FeatureSet::EMPTY;
         for (key, regs) in items(data)? {
-            for &(reg, mask, bit) in self.by_key.get(&key).map_or(&[][..], Vec::as_slice) {
+            for &(reg, mask, bit) in self.by_key().get(&key).map_or(&[][..], Vec::as_slice) {
                 if regs[reg] & mask != 0 {
                     features.insert(bit);
                 }

@@ -87,6 +87,12 @@ impl X86 {
     /// signature and the extra features) or a guest (`mode='custom' match='exact'`,
     /// `fallback='forbid'`, require/disable features), optionally restricted to a
     /// hypervisor's model list (with its blockers).
+    ///
+    /// # Errors
+    /// [`X86Error::DataArch`] for data of another architecture (an `arch` other than x86,
+    /// or PVR items); [`X86Error::NoSuitableModel`] when no candidate is left (vendor,
+    /// decode flags, the hypervisor's list, or, for a host, every model would disable a
+    /// feature).
     pub fn decode(
         &self,
         data: &CpuData,

@@ -189,6 +189,13 @@ impl HostRecord {
     }
 
     /// Reads a record file.
+    ///
+    /// # Errors
+    /// [`HostError::Record`]: with a line and column for text that is not JSON or not the
+    /// documented shape (an unknown key, a missing `raw_cpuid_libvirt_walk`, a value of the
+    /// wrong type, a hex string that does not parse); without one for a CPUID or KVM value
+    /// beyond 32 bits, an MSR key that is not a 32-bit hex index, `kvm_*` answers without
+    /// `kvm_supported_cpuid`, or both an answer and its `*_unavailable` reason.
     pub fn from_json(text: &str) -> Result<HostRecord, HostError> {
         let raw: Raw = serde_json::from_str(text).map_err(json_error)?;
         raw.into_record()

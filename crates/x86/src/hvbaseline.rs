@@ -42,6 +42,13 @@ pub struct HypervisorBaselineOptions {
 
 impl X86 {
     /// `virsh hypervisor-cpu-baseline` of `cpus` on `host` (see the module docs).
+    ///
+    /// # Errors
+    /// [`X86Error::NoHypervisorModels`] when QEMU has no CPU definitions for the
+    /// accelerator; then as [`X86::baseline`] ([`X86Error::NoModel`], unknown names, vendor
+    /// errors, [`X86Error::Incompatible`] when the intersection with QEMU's features is
+    /// empty, [`X86Error::NoSuitableModel`] when no QEMU definition expresses it), and with
+    /// `expand_features` as [`X86::expand`].
     pub fn hypervisor_baseline(
         &self,
         host: &QemuHost,

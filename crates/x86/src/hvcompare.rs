@@ -65,6 +65,13 @@ fn superset() -> Comparison {
 impl X86 {
     /// `virsh hypervisor-cpu-compare` as libvirt 11.3's QEMU driver answers it (see the
     /// module docs): `cpu` against the host-model of `host`.
+    ///
+    /// # Errors
+    /// [`X86Error::NoHostModel`] when `host` has no host-model, before `cpu` is looked at;
+    /// [`X86Error::NotInCatalog`] for a model QEMU defines but the catalog lacks (unless
+    /// the usable shortcut answered); [`X86Error::UnknownModel`] or
+    /// [`X86Error::UnknownFeature`] for a name the compat check cannot look up (only once
+    /// its arch and vendor checks pass) or, in the unusable check, in the host-model.
     pub fn hypervisor_compare(
         &self,
         host: &QemuHost,

@@ -161,6 +161,13 @@ impl X86 {
     /// The hypervisor of a capabilities cache for one accelerator, on a host of
     /// `host_arch` (libvirt's name: `x86_64`, `aarch64`, ...; the arch the cache was
     /// written on), with an optional `--machine`.
+    ///
+    /// # Errors
+    /// [`X86Error::HypervisorArch`] for a cache of a non-x86 guest arch;
+    /// [`X86Error::AccelNotSupported`] for `kvm` when QEMU lacks the `kvm` flag;
+    /// [`X86Error::MachineNotSupported`] for a `machine` that is neither a machine type nor
+    /// an alias of the accelerator. A host-model that fails to decode is not an error: the
+    /// host has none.
     pub fn qemu_host(
         &self,
         caps: &QemuCaps,
@@ -271,6 +278,9 @@ impl X86 {
 
     /// The hypervisor of a `virsh domcapabilities` document: its host-model as printed
     /// (only when `fallback='forbid'`, as libvirt requires), its custom models, no filter.
+    ///
+    /// # Errors
+    /// [`X86Error::HypervisorArch`] for a document of a non-x86 guest arch.
     pub fn qemu_host_from_domcaps(&self, caps: &DomainCaps) -> Result<QemuHost, X86Error> {
         if !is_x86(&caps.arch) {
             return Err(X86Error::HypervisorArch {

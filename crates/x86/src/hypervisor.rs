@@ -108,6 +108,12 @@ impl HypervisorModels {
     }
 
     /// Reads QMP JSON: a `query-cpu-definitions` reply alone, or a transcript of replies.
+    ///
+    /// # Errors
+    /// [`X86Error::Qmp`] for text that is not a stream of JSON values (with line and
+    /// column), a definition without a `name` string, or `unavailable-features` that is not
+    /// an array of strings; [`X86Error::NoDefinitions`] when no reply is a
+    /// `query-cpu-definitions` list.
     pub fn from_qmp_json(text: &str) -> Result<HypervisorModels, X86Error> {
         let mut h = HypervisorModels::default();
         let mut found = false;
@@ -221,6 +227,11 @@ impl crate::X86 {
     /// spellings translated), the `vendor` string in leaf 0 and `family`/`model`/`stepping`
     /// in leaf 1 (libvirt's `virQEMUCapsInitCPUModelX86`). Decode it as a guest, with the
     /// hypervisor's model list when it has one, to get the host-model CPU libvirt shows.
+    ///
+    /// # Errors
+    /// [`X86Error::Qmp`] for text that is not a stream of JSON values (with line and
+    /// column), up to the first reply with `model.props`; [`X86Error::NoExpansion`] when no
+    /// reply has one.
     pub fn qmp_expansion_data(&self, text: &str) -> Result<CpuData, X86Error> {
         for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
             let value = value.map_err(json_error)?;

@@ -84,12 +84,21 @@ impl KvmAnswers {
     }
 
     /// Reads the answers from `/dev/kvm`.
+    ///
+    /// # Errors
+    /// [`KvmError::Open`] when `/dev/kvm` cannot be opened (absent, no permission);
+    /// [`KvmError::Ioctl`] when `KVM_GET_SUPPORTED_CPUID`,
+    /// `KVM_GET_MSR_FEATURE_INDEX_LIST`, `KVM_GET_MSRS` or `KVM_GET_MSR_INDEX_LIST` fails
+    /// (an MSR the kernel does not process is no error).
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     pub fn read() -> Result<KvmAnswers, KvmError> {
         live::read("/dev/kvm")
     }
 
     /// Reads the answers from `/dev/kvm` (only x86_64 Linux has it).
+    ///
+    /// # Errors
+    /// Always [`KvmError::NotX86Linux`]: other systems have no `/dev/kvm` to read.
     #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
     pub fn read() -> Result<KvmAnswers, KvmError> {
         Err(KvmError::NotX86Linux)

@@ -19,8 +19,6 @@
 //! * [`HypervisorModels`] (QEMU's `query-cpu-definitions`) and
 //!   [`X86::qmp_expansion_data`] (QEMU's `query-cpu-model-expansion` as raw data, whose
 //!   guest decode is libvirt's host-model CPU);
-//! * [`X86::compare_hypervisor`]: `hypervisor-cpu-compare` (QEMU's blockers decide for
-//!   models without libvirt's compat flag);
 //! * libvirt 11.3's QEMU driver exactly, from a capabilities cache or domcapabilities
 //!   ([`QemuHost`], [`X86::qemu_host`]): [`X86::hypervisor_compare`]
 //!   (`hypervisor-cpu-compare`: usable shortcut, compat or unusable check) and
@@ -67,6 +65,7 @@ mod hvhost;
 mod hypervisor;
 mod kvm;
 mod models;
+mod names;
 mod probe;
 mod qemu_host;
 mod translate;
@@ -76,7 +75,7 @@ use cpucompat_lattice::{Bit, FeatureSet};
 use cpucompat_xml::model::{CpuDef, Policy};
 use std::sync::Arc;
 
-pub use adapter::Cpu;
+pub use adapter::{BaselineFold, Cpu};
 pub use baseline::BaselineOptions;
 pub use cpuid_text::parse_cpuid_r;
 pub use data::{make_signature, signature_fields, SIGNATURE_MASK};
@@ -100,8 +99,10 @@ pub struct X86 {
     cat: Arc<Compiled>,
     /// Per catalog feature: where its bit lives (None for a non-x86 location).
     slots: Vec<Option<data::Slot>>,
-    /// Per data key: `(register slot, mask, feature)` of the features living there.
-    by_key: std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>>,
+    /// Per data key: `(register slot, mask, feature)` of the features living there. Built
+    /// from `slots` on the first CPUID decode (a compare or baseline of XML CPUs never
+    /// needs it, and building it is a sixth of `compare`'s start-up).
+    by_key: std::sync::OnceLock<ByKey>,
     /// Per catalog vendor: leaf 0 `(ebx, edx, ecx)`.
     vendor_regs: Vec<Option<[u32; 3]>>,
     /// The vendor named `Intel`, for the TSX erratum.
@@ -110,9 +111,30 @@ pub struct X86 {
     tsx: FeatureSet,
     /// Features with `migratable='no'`.
     non_migratable: FeatureSet,
+    /// The catalog's feature, model and vendor names, for lookups from bytes.
+    index: Arc<names::Indexes>,
+    /// For an embedded catalog: names of its features without a reference to it (what a
+    /// compare that runs names its extra features with, when asked).
+    static_names: Option<cpucompat_contract::NameFeatures>,
 }
 
+/// Per data key: `(register slot, mask, feature)` of the catalog features living there.
+type ByKey = std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>>;
+
 impl X86 {
+    /// The features of each data key (see the field `by_key`), built on first use.
+    pub(crate) fn by_key(&self) -> &ByKey {
+        self.by_key.get_or_init(|| {
+            let mut by_key = ByKey::default();
+            for (i, slot) in self.slots.iter().enumerate() {
+                if let (Some(s), Ok(bit)) = (slot, Bit::new(i)) {
+                    by_key.entry(s.key).or_default().push((s.reg, s.mask, bit));
+                }
+            }
+            by_key
+        })
+    }
+
     /// An engine over `cat` (an x86 catalog).
     pub fn new(cat: Arc<Compiled>) -> X86 {
         let slots: Vec<Option<data::Slot>> = cat
@@ -120,13 +142,6 @@ impl X86 {
             .iter()
             .map(|f| data::Slot::of(&f.location))
             .collect();
-        let mut by_key: std::collections::HashMap<data::Key, Vec<(usize, u32, Bit)>> =
-            Default::default();
-        for (i, slot) in slots.iter().enumerate() {
-            if let (Some(s), Ok(bit)) = (slot, Bit::new(i)) {
-                by_key.entry(s.key).or_default().push((s.reg, s.mask, bit));
-            }
-        }
         let vendor_regs = cat
             .vendors()
             .iter()
@@ -138,14 +153,18 @@ impl X86 {
             .collect();
         let intel = cat.vendor("Intel");
         let non_migratable = cat.migration_blockers();
+        let index = Arc::new(names::Indexes::new(&cat));
+        let static_names = names::static_names(&cat);
         X86 {
             cat,
             slots,
-            by_key,
+            by_key: std::sync::OnceLock::new(),
             vendor_regs,
             intel,
             tsx,
             non_migratable,
+            index,
+            static_names,
         }
     }
 
@@ -196,8 +215,8 @@ impl X86 {
     }
 
     fn feature(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<Bit, X86Error> {
-        self.cat
-            .feature(name)
+        self.index
+            .feature(name.as_bytes())
             .ok_or_else(|| X86Error::UnknownFeature {
                 name: name.to_string(),
                 pos: error::known(pos),
@@ -205,10 +224,12 @@ impl X86 {
     }
 
     fn model_index(&self, name: &str, pos: cpucompat_xml::model::Pos) -> Result<usize, X86Error> {
-        self.cat.model(name).ok_or_else(|| X86Error::UnknownModel {
-            name: name.to_string(),
-            pos: error::known(pos),
-        })
+        self.index
+            .model(name.as_bytes())
+            .ok_or_else(|| X86Error::UnknownModel {
+                name: name.to_string(),
+                pos: error::known(pos),
+            })
     }
 
     fn model_features(

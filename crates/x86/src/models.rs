@@ -29,6 +29,10 @@ pub struct ModelUsability {
 
 impl X86 {
     /// Every catalog model, usable or not on `host`, with its blockers.
+    ///
+    /// # Errors
+    /// [`X86Error::UnknownModel`] or [`X86Error::UnknownFeature`] for a name in `host` the
+    /// catalog does not know.
     pub fn runnable_models(&self, host: &CpuDef) -> Result<Vec<ModelUsability>, X86Error> {
         let have = self.features_of(host)?;
         let models = self.cat.models();
@@ -49,12 +53,19 @@ impl X86 {
 
     /// Whether a definition has a feature (its policy −1 view; libvirt's
     /// `virCPUCheckFeature`); an unknown name is an error.
+    ///
+    /// # Errors
+    /// [`X86Error::UnknownFeature`] when the catalog lacks `name` (without a position); as
+    /// [`X86::features_of`] for the names `cpu` uses.
     pub fn has_feature(&self, cpu: &CpuDef, name: &str) -> Result<bool, X86Error> {
         let bit = self.feature(name, Default::default())?;
         Ok(self.features_of(cpu)?.contains(bit))
     }
 
     /// A model's full feature list, catalog order.
+    ///
+    /// # Errors
+    /// [`X86Error::UnknownModel`] when the catalog lacks `model` (without a position).
     pub fn expand_model(&self, model: &str) -> Result<Vec<String>, X86Error> {
         let i = self.model_index(model, Default::default())?;
         Ok(self.names(&self.cat.models()[i].features))

@@ -230,6 +230,10 @@ fn table_error(m: impl Into<String>) -> HostError {
 
 impl QemuX86Table {
     /// QEMU 7.2's table (embedded, parsed and validated once).
+    ///
+    /// # Errors
+    /// [`HostError::Table`] when the embedded table does not parse or validate (a
+    /// build-time mistake, tested); every call returns the same error.
     pub fn qemu_7_2() -> Result<&'static QemuX86Table, HostError> {
         static CELL: OnceLock<Result<QemuX86Table, HostError>> = OnceLock::new();
         CELL.get_or_init(|| QemuX86Table::parse(TABLE_7_2))
@@ -243,6 +247,13 @@ impl QemuX86Table {
     }
 
     /// Parses and validates a table in the RON schema of `specs/catalog/x86-qemu-7.2.ron`.
+    ///
+    /// # Errors
+    /// [`HostError::Table`] for text that is not RON of the schema (with its position), or
+    /// an inconsistent table: a word given twice, a bit out of range or named twice, an
+    /// alias, dependency, XSAVE component or KVM default naming an unknown word or feature,
+    /// a feature the rules need that is not one bit, a component beyond 63, model versions
+    /// not numbered from 1, or a version prop that is unknown or neither `on` nor `off`.
     pub fn parse(text: &str) -> Result<QemuX86Table, HostError> {
         let raw: RawTable = ron::from_str(text)
             .map_err(|e| table_error(format!("{}: {}", e.span.start, e.code)))?;
@@ -475,6 +486,11 @@ const VMX_CONTROL_MSRS: [u32; 5] = [0x48b, 0x48d, 0x48e, 0x48f, 0x490];
 
 impl<'t> QemuKvmHost<'t> {
     /// QEMU's view of a recorded host; the record needs KVM answers and CPUID rows.
+    ///
+    /// # Errors
+    /// [`HostError::NoKvm`] when the record has no KVM answers (with the recorded reason);
+    /// [`HostError::NoCpuid`] when its CPUID dump lacks leaf 1 or a leaf 0 whose vendor
+    /// string is UTF-8.
     pub fn new(table: &'t QemuX86Table, rec: &HostRecord) -> Result<QemuKvmHost<'t>, HostError> {
         let kvm = rec
             .kvm
@@ -850,6 +866,12 @@ impl X86 {
     /// The host-model CPU a KVM guest gets with QEMU 7.2, as libvirt 11.3 reports it in
     /// `virsh domcapabilities --virttype kvm` (module doc, §4): a guest `<cpu>` with
     /// `fallback='forbid'` and require/disable features.
+    ///
+    /// # Errors
+    /// [`HostError::Table`] as [`QemuX86Table::qemu_7_2`]; [`HostError::NoKvm`] and
+    /// [`HostError::NoCpuid`] as [`QemuKvmHost::new`]; [`HostError::X86`] when the decode
+    /// fails ([`X86Error::NoSuitableModel`](crate::X86Error::NoSuitableModel): no QEMU
+    /// definition expresses the host's features).
     pub fn kvm_host_model(&self, rec: &HostRecord) -> Result<CpuDef, HostError> {
         let host = QemuKvmHost::new(QemuX86Table::qemu_7_2()?, rec)?;
         let reply = QemuKvmHost::expansion_reply(&host.merged_expansion());

@@ -22,6 +22,12 @@ use crate::{named_model, HypervisorModels, X86Error, X86};
 
 impl X86 {
     /// The guest re-expressed with one of `models`, when its own model is not among them.
+    ///
+    /// # Errors
+    /// [`X86Error::ModelNotSupported`] when the model is not among `models` and the guest
+    /// has `fallback='forbid'`; [`X86Error::UnknownModel`] or [`X86Error::UnknownFeature`]
+    /// for a name the catalog does not know; [`X86Error::NoSuitableModel`] when none of
+    /// `models` can express the guest.
     pub fn translate(&self, cpu: &CpuDef, models: &HypervisorModels) -> Result<CpuDef, X86Error> {
         if matches!(cpu.mode, Mode::HostModel | Mode::HostPassthrough) {
             return Ok(cpu.clone());

@@ -78,20 +78,21 @@ impl<'a> Tag<'a> {
         Some(attr_value(raw))
     }
 
-    /// The decoded value of attribute `name` as a new string (one allocation when the
-    /// value needs no decoding).
-    pub(crate) fn attr_string(&self, name: &str) -> Option<String> {
+    /// The decoded value of attribute `name` as bytes, borrowed when the value needs no
+    /// decoding.
+    pub(crate) fn attr_bytes(&self, name: &str) -> Option<std::borrow::Cow<'a, [u8]>> {
         let a = self
             .attrs
             .iter()
             .find(|a| a.name(self.bytes) == name.as_bytes())?;
         let raw = a.value(self.bytes);
         if a.plain {
-            if let Ok(s) = String::from_utf8(raw.to_vec()) {
-                return Some(s);
-            }
+            return Some(std::borrow::Cow::Borrowed(raw));
         }
-        Some(attr_value(raw).into_owned())
+        Some(match attr_value(raw) {
+            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+        })
     }
 
     /// The value of attribute `name` looked up in `table`, comparing bytes when the value
@@ -259,11 +260,138 @@ fn root_attr<T: Copy>(tag: &Tag, name: &str, table: &[(&str, T)]) -> Option<Root
     })
 }
 
+/// Looks a feature name up in a catalog's index as the `<feature>` is read (see
+/// [`ResolvedCpu`]): the decoded name's bytes in, the catalog's index out, `None` for a
+/// name the catalog does not know. It must answer as an exact lookup by name would.
+pub type Resolve<'r> = &'r dyn Fn(&[u8]) -> Option<u32>;
+
+/// A `<feature>` name as read with a [`Resolve`]r.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FeatureName {
+    /// The index the resolver gave it.
+    Known(u32),
+    /// A name the resolver does not know, as written (decoded).
+    Unknown(String),
+}
+
+/// A `<feature>` read with a [`Resolve`]r: its name (by index when known), `policy=`
+/// (`None` when absent, and always for a host) and position.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResolvedFeature {
+    /// The name.
+    pub name: FeatureName,
+    /// `policy=`, if given (never for a host).
+    pub policy: Option<Policy>,
+    /// Where `<feature>` stood.
+    pub pos: Pos,
+}
+
+/// A CPU definition read with its feature names looked up in a catalog's index as they
+/// were read ([`crate::CpuReader::next_resolved`]): the same definition as the reader
+/// gives without a resolver, but no string is made for a known feature name.
+///
+/// ```
+/// use cpucompat_xml::{CpuReader, FeatureName};
+///
+/// let xml = "<cpu><arch>x86_64</arch><model>Haswell</model>
+///              <feature name='vmx'/><feature name='nope'/></cpu>";
+/// let names = ["svm", "vmx"];
+/// let resolve = |n: &[u8]| names.iter().position(|k| k.as_bytes() == n).map(|i| i as u32);
+/// let cpu = CpuReader::new(xml.as_bytes()).next_resolved(&resolve).unwrap()?;
+/// assert_eq!(cpu.features()[0].name, FeatureName::Known(1));
+/// assert_eq!(cpu.features()[1].name, FeatureName::Unknown("nope".into()));
+/// let def = cpu.into_def(|i| names[i as usize]);
+/// assert_eq!(def.features[0].name, "vmx");
+/// # Ok::<(), cpucompat_xml::XmlError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedCpu {
+    /// The definition without its features.
+    head: CpuDef,
+    features: Vec<ResolvedFeature>,
+}
+
+impl ResolvedCpu {
+    /// The definition, without its `<feature>` elements (`features` is empty).
+    pub fn head(&self) -> &CpuDef {
+        &self.head
+    }
+
+    /// The `<feature>` elements, in document order.
+    pub fn features(&self) -> &[ResolvedFeature] {
+        &self.features
+    }
+
+    /// A definition read without a resolver: every feature unknown.
+    pub(crate) fn from_def(mut def: CpuDef) -> ResolvedCpu {
+        let features = std::mem::take(&mut def.features)
+            .into_iter()
+            .map(|f| ResolvedFeature {
+                name: FeatureName::Unknown(f.name),
+                policy: f.policy,
+                pos: f.pos,
+            })
+            .collect();
+        ResolvedCpu {
+            head: def,
+            features,
+        }
+    }
+
+    pub(crate) fn set_arch(&mut self, arch: Option<String>) {
+        self.head.arch = arch;
+    }
+
+    /// The definition without its features, and the features.
+    pub fn into_parts(self) -> (CpuDef, Vec<ResolvedFeature>) {
+        (self.head, self.features)
+    }
+
+    /// The whole definition, each known feature named by `name` (the inverse of the
+    /// resolver the definition was read with): equal to what the reader gives without a
+    /// resolver.
+    pub fn into_def<'n>(self, name: impl Fn(u32) -> &'n str) -> CpuDef {
+        let features = self
+            .features
+            .into_iter()
+            .map(|f| Feature {
+                name: match f.name {
+                    FeatureName::Known(i) => name(i).to_string(),
+                    FeatureName::Unknown(s) => s,
+                },
+                policy: f.policy,
+                pos: f.pos,
+            })
+            .collect();
+        CpuDef {
+            features,
+            ..self.head
+        }
+    }
+}
+
+/// How a `<feature>` of the element being read is named: by the resolver's index, by
+/// a range of the builder's name bytes, or not at all (after a fault decided the error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    Id(u32),
+    Text(u32, u32),
+    Missing,
+}
+
+/// One `<feature>` of the element being read.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: Key,
+    policy: Option<Policy>,
+    pos: Pos,
+}
+
 /// A feature fault: its index among the `<feature>` children, its rank within one
 /// feature (0 missing name, 1 policy, 2 repeated name) and the error.
 type Fault = (usize, u8, XmlError);
 
-/// An open-addressing set of feature indices, keyed by feature name.
+/// An open-addressing set of feature indices, keyed by the feature names kept as bytes.
 #[derive(Default)]
 struct NameSet {
     /// `index + 1` of a feature, 0 when free; the length is a power of two.
@@ -290,6 +418,14 @@ fn fx(bytes: &[u8]) -> u64 {
     h
 }
 
+/// The name bytes of a `Text` entry.
+fn text_of<'a>(names: &'a [u8], e: &Entry) -> &'a [u8] {
+    match e.key {
+        Key::Text(a, b) => names.get(a as usize..b as usize).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
 impl NameSet {
     fn clear(&mut self) {
         if self.slots.len() > 1024 {
@@ -301,16 +437,16 @@ impl NameSet {
         self.len = 0;
     }
 
-    fn probe(slots: &[u32], feats: &[Feature], name: &str) -> (usize, Option<usize>) {
+    fn probe(slots: &[u32], feats: &[Entry], names: &[u8], name: &[u8]) -> (usize, Option<usize>) {
         let mask = slots.len() - 1;
         // the high bits of the product depend on every byte of the name
-        let mut i = fx(name.as_bytes()).rotate_left(26) as usize & mask;
+        let mut i = fx(name).rotate_left(26) as usize & mask;
         loop {
             match slots[i] {
                 0 => return (i, None),
                 s => {
                     let idx = s as usize - 1;
-                    if feats.get(idx).is_some_and(|f| f.name == name) {
+                    if feats.get(idx).is_some_and(|f| text_of(names, f) == name) {
                         return (i, Some(idx));
                     }
                 }
@@ -320,7 +456,13 @@ impl NameSet {
     }
 
     /// The index of an earlier feature named `name`, or inserts `index`.
-    fn insert(&mut self, feats: &[Feature], name: &str, index: usize) -> Option<usize> {
+    fn insert(
+        &mut self,
+        feats: &[Entry],
+        names: &[u8],
+        name: &[u8],
+        index: usize,
+    ) -> Option<usize> {
         if self.slots.is_empty() {
             self.slots = vec![0; 64];
         }
@@ -328,18 +470,47 @@ impl NameSet {
             let mut grown = vec![0u32; self.slots.len() * 2];
             for &s in self.slots.iter().filter(|&&s| s != 0) {
                 if let Some(f) = feats.get(s as usize - 1) {
-                    let (i, _) = NameSet::probe(&grown, feats, &f.name);
+                    let (i, _) = NameSet::probe(&grown, feats, names, text_of(names, f));
                     grown[i] = s;
                 }
             }
             self.slots = grown;
         }
-        let (i, found) = NameSet::probe(&self.slots, feats, name);
+        let (i, found) = NameSet::probe(&self.slots, feats, names, name);
         if found.is_none() {
             self.slots[i] = u32::try_from(index + 1).unwrap_or(u32::MAX);
             self.len += 1;
         }
         found
+    }
+}
+
+/// The resolver's indices seen in the element being read, as a bit set.
+#[derive(Default)]
+struct IdSet {
+    words: Vec<u64>,
+    any: bool,
+}
+
+impl IdSet {
+    fn clear(&mut self) {
+        if self.any {
+            self.words.iter_mut().for_each(|w| *w = 0);
+            self.any = false;
+        }
+    }
+
+    /// Inserts `id`; whether it was there.
+    fn insert(&mut self, id: u32) -> bool {
+        let (w, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        if w >= self.words.len() {
+            // a resolver's indices are a catalog's: small
+            self.words.resize((w + 1).next_power_of_two(), 0);
+        }
+        self.any = true;
+        let had = self.words[w] & bit != 0;
+        self.words[w] |= bit;
+        had
     }
 }
 
@@ -364,19 +535,25 @@ pub(crate) struct CpuBuilder {
     twice: Option<XmlError>,
     /// Which text child is open (its content is at level 2).
     inside: Option<Slot>,
-    features: Vec<Feature>,
+    /// The `<feature>` children so far (reused from one element to the next).
+    features: Vec<Entry>,
+    /// The bytes of the names of `Key::Text` features.
+    names: Vec<u8>,
+    /// Whether names are looked up with a resolver (see [`ResolvedCpu`]).
+    resolving: bool,
     first_feature: Option<Pos>,
     fault: Option<Fault>,
     policy_fault: Option<Fault>,
     seen: NameSet,
-    /// Features of the previous element: the capacity to start with.
-    last_count: usize,
+    seen_ids: IdSet,
 }
 
 impl CpuBuilder {
     /// Starts an element: a `<cpu>` (`attributes`) or a domcapabilities `<mode>`.
-    pub(crate) fn begin(&mut self, attributes: bool, tag: &Tag) {
+    /// `resolving`: feature names will be looked up with a resolver ([`Resolve`]).
+    pub(crate) fn begin(&mut self, attributes: bool, resolving: bool, tag: &Tag) {
         self.attributes = attributes;
+        self.resolving = resolving;
         self.pos = tag.pos;
         self.mode = None;
         self.match_ = None;
@@ -391,11 +568,17 @@ impl CpuBuilder {
         self.topology = None;
         self.twice = None;
         self.inside = None;
-        self.features = Vec::with_capacity(self.last_count);
+        self.features.clear();
+        if self.names.len() > 1 << 16 {
+            // after a huge element, do not keep its size for every small one
+            self.names = Vec::new();
+        }
+        self.names.clear();
         self.first_feature = None;
         self.fault = None;
         self.policy_fault = None;
         self.seen.clear();
+        self.seen_ids.clear();
         if attributes {
             self.mode = root_attr(tag, "mode", MODES);
             self.match_ = root_attr(tag, "match", MATCHES);
@@ -404,7 +587,14 @@ impl CpuBuilder {
     }
 
     /// A start tag at `level` (1: a direct child). `foreign`: it is in an XML namespace.
-    pub(crate) fn start(&mut self, level: usize, tag: &Tag, foreign: bool) {
+    /// `resolve`: the resolver of a resolving read.
+    pub(crate) fn start(
+        &mut self,
+        level: usize,
+        tag: &Tag,
+        foreign: bool,
+        resolve: Option<Resolve<'_>>,
+    ) {
         if level == 2 {
             if let Some(slot) = self.inside {
                 let child = self.slot(slot);
@@ -426,7 +616,7 @@ impl CpuBuilder {
         }
         let name = match tag.name {
             b"feature" => {
-                self.feature(tag);
+                self.feature(tag, resolve);
                 return;
             }
             b"arch" => "arch",
@@ -521,17 +711,23 @@ impl CpuBuilder {
         }
     }
 
-    fn feature(&mut self, tag: &Tag) {
+    fn feature(&mut self, tag: &Tag, resolve: Option<Resolve<'_>>) {
         let index = self.features.len();
         if self.first_feature.is_none() {
             self.first_feature = Some(tag.pos);
         }
+        let missing = Entry {
+            key: Key::Missing,
+            policy: None,
+            pos: tag.pos,
+        };
         if self.fault.is_some() {
             // an earlier feature already decides the error
-            self.features.push(Feature::new("", None));
+            self.features.push(missing);
             return;
         }
-        let name = match tag.attr_string("name") {
+        let decoded = tag.attr_bytes("name");
+        let name: &[u8] = match &decoded {
             Some(s) if !s.is_empty() => s,
             _ => {
                 self.fault = Some((
@@ -539,7 +735,7 @@ impl CpuBuilder {
                     0,
                     XmlError::invalid(tag.pos, "<feature> is missing the 'name' attribute"),
                 ));
-                self.features.push(Feature::new("", None));
+                self.features.push(missing);
                 return;
             }
         };
@@ -553,31 +749,124 @@ impl CpuBuilder {
                 None
             }
         };
-        if let Some(first) = self.seen.insert(&self.features, &name, index) {
+        self.add_feature(name, policy, tag.pos, resolve);
+    }
+
+    /// `<feature name='NAME'/>` (a non-empty name, no other attribute) at `pos`, as
+    /// [`CpuBuilder::start`] reads it at level 1: the scanner's fast path.
+    pub(crate) fn plain_feature(&mut self, name: &[u8], pos: Pos, resolve: Option<Resolve<'_>>) {
+        if self.first_feature.is_none() {
+            self.first_feature = Some(pos);
+        }
+        if self.fault.is_some() {
+            self.features.push(Entry {
+                key: Key::Missing,
+                policy: None,
+                pos,
+            });
+            return;
+        }
+        self.add_feature(name, None, pos, resolve);
+    }
+
+    /// A feature with a name: looked up (when resolving), checked for repetition, kept.
+    #[inline]
+    fn add_feature(
+        &mut self,
+        name: &[u8],
+        policy: Option<Policy>,
+        pos: Pos,
+        resolve: Option<Resolve<'_>>,
+    ) {
+        let index = self.features.len();
+        let id = match (resolve, self.resolving) {
+            (Some(r), true) => r(name),
+            _ => None,
+        };
+        let (key, first) = match id {
+            Some(id) => {
+                let first = if self.seen_ids.insert(id) {
+                    self.features.iter().position(|e| e.key == Key::Id(id))
+                } else {
+                    None
+                };
+                (Key::Id(id), first)
+            }
+            None => {
+                let a = self.names.len();
+                self.names.extend_from_slice(name);
+                let r = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+                let key = Key::Text(r(a), r(self.names.len()));
+                let first = self.seen.insert(&self.features, &self.names, name, index);
+                (key, first)
+            }
+        };
+        if let Some(first) = first {
             let p = self.features[first].pos;
             self.fault = Some((
                 index,
                 2,
                 XmlError::invalid(
-                    tag.pos,
+                    pos,
                     format!(
-                        "feature '{name}' specified more than once (first at {}:{})",
-                        p.line, p.column
+                        "feature '{}' specified more than once (first at {}:{})",
+                        String::from_utf8_lossy(name),
+                        p.line,
+                        p.column
                     ),
                 ),
             ));
         }
-        self.features.push(Feature {
-            name,
-            policy,
-            pos: tag.pos,
-        });
+        self.features.push(Entry { key, policy, pos });
+    }
+
+    /// Whether the element being read is read with a resolver.
+    pub(crate) fn is_resolving(&self) -> bool {
+        self.resolving
+    }
+
+    /// The definition read with a resolver (see [`ResolvedCpu`]), or the first error.
+    pub(crate) fn finish_resolved(&mut self) -> Result<ResolvedCpu, XmlError> {
+        let head = self.finish_head()?;
+        let host = head.kind == CpuKind::Host;
+        let features = self
+            .features
+            .iter()
+            .map(|e| ResolvedFeature {
+                name: match e.key {
+                    Key::Id(i) => FeatureName::Known(i),
+                    _ => FeatureName::Unknown(
+                        String::from_utf8_lossy(text_of(&self.names, e)).into_owned(),
+                    ),
+                },
+                policy: if host { None } else { e.policy },
+                pos: e.pos,
+            })
+            .collect();
+        Ok(ResolvedCpu { head, features })
     }
 
     /// The definition, or the first error in the order of the module docs.
     pub(crate) fn finish(&mut self) -> Result<CpuDef, XmlError> {
+        let mut def = self.finish_head()?;
+        let host = def.kind == CpuKind::Host;
+        def.features = self
+            .features
+            .iter()
+            .map(|e| Feature {
+                // the bytes were read as UTF-8: lossless
+                name: String::from_utf8_lossy(text_of(&self.names, e)).into_owned(),
+                policy: if host { None } else { e.policy },
+                pos: e.pos,
+            })
+            .collect();
+        Ok(def)
+    }
+
+    /// The definition without its features, or the first error in the order of the
+    /// module docs.
+    fn finish_head(&mut self) -> Result<CpuDef, XmlError> {
         self.inside = None;
-        self.last_count = self.features.len().min(1024);
         if let Some(e) = self.twice.take() {
             return Err(e);
         }
@@ -705,12 +994,6 @@ impl CpuBuilder {
         if let Some((_, _, e)) = fault {
             return Err(e);
         }
-        let mut features = std::mem::take(&mut self.features);
-        if kind == CpuKind::Host {
-            for f in &mut features {
-                f.policy = None;
-            }
-        }
         Ok(CpuDef {
             kind,
             mode,
@@ -722,7 +1005,7 @@ impl CpuBuilder {
             signature,
             microcode,
             topology,
-            features,
+            features: Vec::new(),
             pos: self.pos,
         })
     }

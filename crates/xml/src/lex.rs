@@ -544,6 +544,199 @@ fn start_tag(s: &[u8], eof: bool, attrs: &mut Vec<Attr>) -> Result<Cut, ScanErr>
     }
 }
 
+/// Byte classes of the quick path ([`quick`]): plain ASCII only.
+const Q_NAME: u8 = 1;
+const Q_START: u8 = 2;
+/// Printable ASCII that an attribute value holds as it is (no `<`, `&` or quote).
+const Q_VALUE: u8 = 4;
+
+const QUICK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let mut k = 0;
+        if c.is_ascii_alphabetic() || c == b'_' {
+            k |= Q_START | Q_NAME;
+        }
+        if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            k |= Q_NAME;
+        }
+        if c >= 0x20 && c < 0x7f && c != b'<' && c != b'&' && c != b'\'' && c != b'"' {
+            k |= Q_VALUE;
+        }
+        t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+/// What [`quick`] cut: the tag, its length, the whitespace before it, and the newlines in
+/// that whitespace (count, offset of the last).
+struct Quick {
+    tok: Tok,
+    len: usize,
+    ws: usize,
+    lines: u32,
+    last_nl: usize,
+}
+
+/// The common case of pretty-printed libvirt XML, cut in one go: spaces and newlines,
+/// then a start or end tag that is complete in `s` and plain ASCII throughout (names of
+/// letters, digits, `_`, `-`, `.`; attributes written `name='value'` or `name="value"`
+/// with single spaces before them and printable values without `<`, `&`, tab or newline;
+/// no `xmlns`). Such a tag needs none of the checks of [`token`] beyond the ones made
+/// here (a repeated attribute), carries no [`flag`], and has its columns as its bytes.
+/// Anything else returns `None` and goes the general way, which then decides (and finds
+/// any error) exactly as before.
+#[inline]
+fn quick(s: &[u8], attrs: &mut Vec<Attr>) -> Option<Quick> {
+    let (ws, lines, last_nl) = blank(s)?;
+    let t = &s[ws..];
+    let class = |k: usize| t.get(k).map_or(0, |&b| QUICK[b as usize]);
+    if *t.get(1)? == b'/' {
+        if class(2) & Q_START == 0 {
+            return None;
+        }
+        let mut k = 3;
+        while class(k) & Q_NAME != 0 {
+            k += 1;
+        }
+        return (*t.get(k)? == b'>').then_some(Quick {
+            tok: Tok::End { name_end: k },
+            len: k + 1,
+            ws,
+            lines,
+            last_nl,
+        });
+    }
+    if class(1) & Q_START == 0 {
+        return None;
+    }
+    let mut k = 2;
+    while class(k) & Q_NAME != 0 {
+        k += 1;
+    }
+    let name_end = k;
+    attrs.clear();
+    loop {
+        match *t.get(k)? {
+            b'>' => {
+                return Some(Quick {
+                    tok: Tok::Start {
+                        name_end,
+                        empty: false,
+                    },
+                    len: k + 1,
+                    ws,
+                    lines,
+                    last_nl,
+                })
+            }
+            b'/' if *t.get(k + 1)? == b'>' => {
+                return Some(Quick {
+                    tok: Tok::Start {
+                        name_end,
+                        empty: true,
+                    },
+                    len: k + 2,
+                    ws,
+                    lines,
+                    last_nl,
+                })
+            }
+            b' ' => k += 1,
+            _ => return None,
+        }
+        let at_name = k;
+        if class(k) & Q_START == 0 {
+            return None;
+        }
+        k += 1;
+        while class(k) & Q_NAME != 0 {
+            k += 1;
+        }
+        let an = k;
+        let q = *t.get(k + 1)?;
+        if t[k] != b'=' || (q != b'\'' && q != b'"') {
+            return None;
+        }
+        k += 2;
+        let v = k;
+        k = value_end(t, k, q)?;
+        let aname = &t[at_name..an];
+        if (aname.len() == 5 && aname == b"xmlns") || attrs.iter().any(|a| a.name(t) == aname) {
+            return None;
+        }
+        // Tags longer than 4 GiB cannot reach here: inputs are limited far below that.
+        let r = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        attrs.push(Attr {
+            name: (r(at_name), r(an)),
+            value: (r(v), r(k)),
+            plain: true,
+        });
+        k += 1;
+    }
+}
+
+/// Spaces and newlines, then `<`: their length, the newlines among them and the offset of
+/// the last one.
+#[inline]
+fn blank(s: &[u8]) -> Option<(usize, u32, usize)> {
+    let mut i = 0;
+    let mut lines = 0u32;
+    let mut last_nl = 0;
+    loop {
+        match *s.get(i)? {
+            b' ' => {}
+            b'\n' => {
+                lines += 1;
+                last_nl = i;
+            }
+            b'<' => return Some((i, lines, last_nl)),
+            _ => return None,
+        }
+        i += 1;
+    }
+}
+
+/// The end of a plain attribute value starting at `t[k]` and closed by `q`.
+#[inline]
+fn value_end(t: &[u8], mut k: usize, q: u8) -> Option<usize> {
+    loop {
+        let b = *t.get(k)?;
+        if b == q {
+            return Some(k);
+        }
+        if QUICK[b as usize] & Q_VALUE == 0 {
+            return None;
+        }
+        k += 1;
+    }
+}
+
+/// `<feature name='` as two overlapping little-endian words (bytes 0..8 and 7..15).
+const FEATURE_TAG: (u64, u64) = {
+    let b = b"<feature name='";
+    let mut w0 = 0u64;
+    let mut w1 = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        w0 |= (b[i] as u64) << (8 * i);
+        w1 |= (b[i + 7] as u64) << (8 * i);
+        i += 1;
+    }
+    (w0, w1)
+};
+
+/// What [`Lexer::quick_feature`] cut.
+pub(crate) struct QuickFeature {
+    /// Window offsets of the name (the value of `name=`).
+    pub(crate) name: (usize, usize),
+    /// Where `<feature` is.
+    pub(crate) pos: Pos,
+}
+
 /// How many bytes are read from the source at a time, at least.
 const READ_SIZE: usize = 64 * 1024;
 
@@ -761,9 +954,83 @@ impl<R: BufRead> Lexer<R> {
         Ok(())
     }
 
+    /// libvirt's most common line, cut in one go when it is next and complete in the
+    /// window: spaces and newlines, then exactly `<feature name='NAME'/>` with a non-empty
+    /// plain NAME (see [`quick`]: printable ASCII without `<`, `&` or quotes). The lexer
+    /// moves past it as past the same tag cut by [`Lexer::next`] (which also leaves
+    /// [`Lexer::attrs`] as they were: the caller reads only the name). `None` changes
+    /// nothing.
+    pub(crate) fn quick_feature(&mut self) -> Option<QuickFeature> {
+        if !self.bom_checked {
+            return None;
+        }
+        let s = self.buf.get(self.at..)?;
+        let (ws, lines, last_nl) = blank(s)?;
+        let t = &s[ws..];
+        let word = |k: usize| -> Option<u64> {
+            let b: [u8; 8] = t.get(k..k + 8)?.try_into().ok()?;
+            Some(u64::from_le_bytes(b))
+        };
+        if (word(0)?, word(7)?) != FEATURE_TAG {
+            return None;
+        }
+        let end = value_end(t, 15, b'\'')?;
+        if end == 15 || t.get(end + 1..end + 3)? != b"/>" {
+            return None;
+        }
+        self.commit();
+        if ws > 0 {
+            if lines > 0 {
+                self.tracker.lines(lines, ws - last_nl);
+            } else {
+                self.tracker.columns(ws);
+            }
+            self.tracked += ws;
+            self.at += ws;
+        }
+        let start = self.at;
+        let len = end + 3;
+        self.at += len;
+        self.last = (len, true);
+        self.counted = None;
+        Some(QuickFeature {
+            name: (start + 15, start + end),
+            pos: self.tracker.pos(),
+        })
+    }
+
     /// The next token, or `None` at the end of the input.
     pub(crate) fn next(&mut self) -> Result<Option<Lexed>, LexError> {
         self.commit();
+        if self.bom_checked {
+            // ASCII only, so no byte of it can be the first that is not UTF-8.
+            if let Some(q) = self
+                .buf
+                .get(self.at..)
+                .and_then(|s| quick(s, &mut self.attrs))
+            {
+                if q.ws > 0 {
+                    if q.lines > 0 {
+                        self.tracker.lines(q.lines, q.ws - q.last_nl);
+                    } else {
+                        self.tracker.columns(q.ws);
+                    }
+                    self.tracked += q.ws;
+                    self.at += q.ws;
+                }
+                let start = self.at;
+                self.at += q.len;
+                self.last = (q.len, true);
+                self.counted = None;
+                return Ok(Some(Lexed {
+                    tok: q.tok,
+                    start,
+                    len: q.len,
+                    flags: 0,
+                    ws: q.ws,
+                }));
+            }
+        }
         loop {
             if self.at >= self.buf.len() {
                 if self.eof {

@@ -47,6 +47,7 @@ mod sniff;
 mod text;
 mod write;
 
+pub use cpu::{FeatureName, Resolve, ResolvedCpu, ResolvedFeature};
 pub use cpudata::write_cpudata;
 pub use error::{ErrorKind, XmlError};
 pub use json::{cpu_from_json, cpu_to_json, cpudata_to_json};
@@ -120,7 +121,7 @@ pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlErr
     check_size(text, limits)?;
     let mut sc = Scanner::new(text.as_bytes(), *limits, true, Target::CpuData);
     let mut out = None;
-    while let Some(item) = sc.next_item() {
+    while let Some(item) = sc.next_item(None) {
         if let Item::Data(d) = item? {
             out = Some(d);
         }
@@ -163,6 +164,28 @@ impl<R: BufRead> CpuReader<R> {
         }
     }
 
+    /// The next CPU definition with its feature names looked up by `resolve` as they are
+    /// read (see [`ResolvedCpu`]): no string is made for a name `resolve` knows. Reads and
+    /// refuses exactly as the iterator does; the two may be mixed.
+    pub fn next_resolved(
+        &mut self,
+        resolve: &dyn Fn(&[u8]) -> Option<u32>,
+    ) -> Option<Result<ResolvedCpu, XmlError>> {
+        if self.failed {
+            return None;
+        }
+        let r = loop {
+            match self.scanner.next_item(Some(resolve))? {
+                Ok(Item::Resolved(c)) => break Ok(c),
+                Ok(Item::Cpu(c)) => break Ok(ResolvedCpu::from_def(c)),
+                Ok(Item::Data(_)) => continue,
+                Err(e) => break Err(e),
+            }
+        };
+        self.failed = r.is_err();
+        Some(r)
+    }
+
     /// How many CPU elements have been found so far.
     pub fn count_so_far(&self) -> usize {
         self.scanner.found()
@@ -177,9 +200,9 @@ impl<R: BufRead> Iterator for CpuReader<R> {
             return None;
         }
         let r = loop {
-            match self.scanner.next_item()? {
+            match self.scanner.next_item(None)? {
                 Ok(Item::Cpu(c)) => break Ok(c),
-                Ok(Item::Data(_)) => continue,
+                Ok(Item::Data(_) | Item::Resolved(_)) => continue,
                 Err(e) => break Err(e),
             }
         };

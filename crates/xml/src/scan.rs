@@ -33,7 +33,7 @@
 //! declaration, XML 1.0 names, and every namespace prefix declared inside the element.
 //! Their first violation is reported when the element ends, before any libvirt rule,
 //! unless a lexical or nesting error comes first. Elements in a namespace are not CPU data.
-use crate::cpu::{CpuBuilder, Tag};
+use crate::cpu::{CpuBuilder, Resolve, ResolvedCpu, Tag};
 use crate::cpudata::DataBuilder;
 use crate::error::{ErrorKind, XmlError};
 use crate::lex::{flag, Attr, LexError, Lexed, Lexer, Tok};
@@ -75,6 +75,8 @@ impl Kind {
 /// A definition read from the input.
 pub(crate) enum Item {
     Cpu(CpuDef),
+    /// A CPU read with a resolver.
+    Resolved(ResolvedCpu),
     Data(CpuData),
 }
 
@@ -341,11 +343,23 @@ impl<R: BufRead> Scanner<R> {
         }
     }
 
-    /// The next selected definition, or an error, or `None` at the end.
-    pub(crate) fn next_item(&mut self) -> Option<Result<Item, XmlError>> {
+    /// The next selected definition, or an error, or `None` at the end. With `resolve`,
+    /// a CPU's feature names are looked up as they are read ([`Item::Resolved`]).
+    pub(crate) fn next_item(
+        &mut self,
+        resolve: Option<Resolve<'_>>,
+    ) -> Option<Result<Item, XmlError>> {
         loop {
             if self.done {
                 return None;
+            }
+            if self.at_cpu_child() {
+                if let Some(q) = self.lex.quick_feature() {
+                    if let Err(e) = self.on_quick_feature(q, resolve) {
+                        return self.fail(e);
+                    }
+                    continue;
+                }
             }
             let lexed = match self.lex.next() {
                 Ok(Some(l)) => l,
@@ -371,12 +385,72 @@ impl<R: BufRead> Scanner<R> {
                     return self.fail(e);
                 }
             };
-            match self.on_token(lexed) {
+            match self.on_token(lexed, resolve) {
                 Err(e) => return self.fail(e),
                 Ok(Some(item)) => return Some(Ok(item)),
                 Ok(None) => {}
             }
         }
+    }
+
+    /// Whether the next token would be a direct child of a selected `<cpu>` (or
+    /// host-model `<mode>`) with no namespace declared: where [`Lexer::quick_feature`]
+    /// may cut it.
+    #[inline]
+    fn at_cpu_child(&self) -> bool {
+        match &self.open {
+            Some(o) => {
+                o.kind != Kind::CpuData
+                    && self.stack.len() == o.depth + 1
+                    && self.strict.ns.is_empty()
+            }
+            None => false,
+        }
+    }
+
+    /// `<feature name='NAME'/>` as a direct child of a `<cpu>` (see
+    /// [`Scanner::at_cpu_child`]): exactly what [`Scanner::on_token`] does for that tag
+    /// and the whitespace before it there (the whitespace is not in a text child, the
+    /// tag is plain ASCII in no namespace, and it is empty), without a [`Tag`].
+    fn on_quick_feature(
+        &mut self,
+        q: crate::lex::QuickFeature,
+        resolve: Option<Resolve<'_>>,
+    ) -> Result<(), XmlError> {
+        let depth = self.stack.len() + 1;
+        if depth > self.limits.max_depth as usize {
+            return Err(XmlError::new(
+                q.pos,
+                ErrorKind::TooDeep {
+                    limit: self.limits.max_depth,
+                },
+            ));
+        }
+        self.elements += 1;
+        let count = match self.open.as_mut() {
+            Some(o) => {
+                o.elements += 1;
+                if self.whole {
+                    self.elements
+                } else {
+                    o.elements
+                }
+            }
+            None => self.elements,
+        };
+        if count > self.limits.max_elements {
+            return Err(XmlError::new(
+                q.pos,
+                ErrorKind::TooManyElements {
+                    limit: self.limits.max_elements,
+                },
+            ));
+        }
+        let name = &self.lex.buf()[q.name.0..q.name.1];
+        self.cpu.plain_feature(name, q.pos, resolve);
+        self.cpu.end(1);
+        self.data.markup();
+        Ok(())
     }
 
     /// Whitespace-only text before a tag (see [`Lexed`]): what a text token of it does.
@@ -400,7 +474,11 @@ impl<R: BufRead> Scanner<R> {
     }
 
     /// Applies one token; a definition when it completes the selected element.
-    fn on_token(&mut self, l: Lexed) -> Result<Option<Item>, XmlError> {
+    fn on_token(
+        &mut self,
+        l: Lexed,
+        resolve: Option<Resolve<'_>>,
+    ) -> Result<Option<Item>, XmlError> {
         let Lexed {
             tok,
             start,
@@ -527,10 +605,11 @@ impl<R: BufRead> Scanner<R> {
                             self.strict.chars(bytes, at);
                         }
                         self.strict.start(0, &tag, special);
+                        let resolving = resolve.is_some();
                         match kind {
                             Kind::CpuData => self.data.begin(&tag),
-                            Kind::Cpu => self.cpu.begin(true, &tag),
-                            Kind::HostModelMode => self.cpu.begin(false, &tag),
+                            Kind::Cpu => self.cpu.begin(true, resolving, &tag),
+                            Kind::HostModelMode => self.cpu.begin(false, resolving, &tag),
                         }
                         if empty {
                             return self.complete(start + len).map(Some);
@@ -547,7 +626,7 @@ impl<R: BufRead> Scanner<R> {
                     let foreign = self.strict.start(level, &tag, special);
                     match self.open.as_ref().map(|o| o.kind) {
                         Some(Kind::CpuData) => self.data.start(level, &tag),
-                        _ => self.cpu.start(level, &tag, foreign),
+                        _ => self.cpu.start(level, &tag, foreign, resolve),
                     }
                     if empty {
                         self.strict.end(level);
@@ -623,13 +702,25 @@ impl<R: BufRead> Scanner<R> {
         if let Some(e) = self.strict.error.take() {
             return Err(e);
         }
+        let resolving = self.cpu.is_resolving();
         match o.kind {
             Kind::CpuData => self.data.finish().map(Item::Data),
+            Kind::Cpu if resolving => self.cpu.finish_resolved().map(Item::Resolved),
             Kind::Cpu => self.cpu.finish().map(Item::Cpu),
-            Kind::HostModelMode => self.cpu.finish().map(|mut c| {
-                c.arch = self.doc_arch.clone().filter(|a| !a.trim().is_empty());
-                Item::Cpu(c)
-            }),
+            Kind::HostModelMode => {
+                let arch = self.doc_arch.clone().filter(|a| !a.trim().is_empty());
+                if resolving {
+                    self.cpu.finish_resolved().map(|mut c| {
+                        c.set_arch(arch);
+                        Item::Resolved(c)
+                    })
+                } else {
+                    self.cpu.finish().map(|mut c| {
+                        c.arch = arch;
+                        Item::Cpu(c)
+                    })
+                }
+            }
         }
     }
 
