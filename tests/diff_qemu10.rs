@@ -1,14 +1,16 @@
 //! Differential tests against QEMU 10.0 (`/opt/qemu-10.0/usr/bin`, Debian's
 //! 10.0.2 backport): cpucompat's **newest** tables answer as QEMU 10.0 does.
 //!
-//! * s390x: one `qemu-system-s390x -machine none -accel tcg` session against
-//!   `cpucompat_s390x`'s monitor over the newest table (`Release::Newest`), every reply
+//! * s390x: one `qemu-system-s390x -machine none -accel tcg` session against the
+//!   library's monitor over the newest table (`Engine::builder(Arch::S390x)` with
+//!   `Qemu::Newest`, `Engine::s390x().serve_qmp`; names from `specs/catalog/s390x.ron`), every reply
 //!   equal as a JSON value: `query-cpu-definitions`; comparison and baseline of every
 //!   ordered pair of the 80 models (40 definitions and their `-base` forms); static and
 //!   full expansion of every model plus `qemu` and `max`; 2,400 seeded random queries
 //!   (feature and group toggles, a few unknown names).
-//! * ppc64: `query-cpu-definitions` of `qemu-system-ppc64 -machine none` against the newest
-//!   table's, on the POWER5+-and-later entries (names `power<digit>...`).
+//! * ppc64: `query-cpu-definitions` of `qemu-system-ppc64 -machine none` against the
+//!   binary's `cpucompat qmp --arch ppc64` (newest table), on the POWER5+-and-later entries
+//!   (names `power<digit>...`).
 //!
 //! Documented differences (counted and printed, everything else must be equal):
 //! * `deprecated-props`: QEMU 10.0 adds `"deprecated-props": []` to an expansion or
@@ -25,10 +27,14 @@
 //!   equal in order too.)
 //!
 //! Each test skips, printing why, when its binary is missing or is not QEMU 10.0.
-use cpucompat_s390x::{session, Catalog, Engine, Release};
+mod support;
+
+use cpucompat::{Arch, Engine, Qemu};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use support::s390x::Names;
+use support::Rng;
 
 const S390X: &str = "/opt/qemu-10.0/usr/bin/qemu-system-s390x";
 const PPC64: &str = "/opt/qemu-10.0/usr/bin/qemu-system-ppc64";
@@ -46,23 +52,6 @@ fn is_10_0(binary: &str) -> Result<(), String> {
             "{binary} is not QEMU 10.0: {}",
             v.lines().next().unwrap_or("")
         ))
-    }
-}
-
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 
@@ -107,12 +96,8 @@ struct Query {
     conflict: bool,
 }
 
-fn s390x_queries(cat: &Catalog) -> (Vec<Query>, [usize; 3]) {
-    let mut names = Vec::new();
-    for d in cat.definitions() {
-        names.push(d.name.clone());
-        names.push(format!("{}-base", d.name));
-    }
+fn s390x_queries(cat: &Names) -> (Vec<Query>, [usize; 3]) {
+    let names = cat.models();
     let plain = |v: Value| Query {
         line: v.to_string(),
         conflict: false,
@@ -135,20 +120,8 @@ fn s390x_queries(cat: &Catalog) -> (Vec<Query>, [usize; 3]) {
             counts[1] += 1;
         }
     }
-    let toggles: Vec<String> = cat
-        .features()
-        .iter()
-        .map(|f| f.name.clone())
-        .chain(cat.groups().iter().map(|g| g.name.clone()))
-        .collect();
-    let conflict = |props: &serde_json::Map<String, Value>| {
-        props.keys().filter_map(|k| cat.group(k)).any(|g| {
-            props
-                .keys()
-                .filter_map(|k| cat.feature_bit(k))
-                .any(|b| g.members.contains(b))
-        })
-    };
+    let toggles = cat.toggles();
+    let conflict = |props: &serde_json::Map<String, Value>| cat.group_and_member(props);
     let mut rng = Rng(0x0010_0000_5339_0C0F);
     let model = |rng: &mut Rng| -> (Value, bool) {
         let name = match rng.below(40) {
@@ -225,18 +198,17 @@ fn s390x_newest_table_answers_as_qemu_10_0() {
         eprintln!("skipped: {why}");
         return;
     }
-    let cat = Catalog::embedded(Release::Newest);
-    let (qs, counts) = s390x_queries(cat);
+    let engine = Engine::builder(Arch::S390x)
+        .qemu(Qemu::Newest)
+        .build()
+        .expect("the newest tables");
+    let cat = Names::load("newest", &engine);
+    let (qs, counts) = s390x_queries(&cat);
     let lines: Vec<String> = qs.iter().map(|q| q.line.clone()).collect();
     let t = std::time::Instant::now();
     let theirs = ask_qemu(S390X, &lines);
     let qemu_time = t.elapsed();
-    let mut s = session(Engine::tcg(Release::Newest));
-    s.line(r#"{"execute":"qmp_capabilities"}"#);
-    let ours: Vec<Value> = lines
-        .iter()
-        .map(|l| serde_json::from_str(&s.line(l).expect("a reply")).expect("our json"))
-        .collect();
+    let ours = support::serve_qmp(&engine, &lines);
     let (mut empty_deprecated, mut conflicts, mut tolerated) = (0, 0, 0);
     let mut failures = Vec::new();
     let mut definitions_order = "equal";
@@ -325,8 +297,20 @@ fn ppc64_newest_table_lists_what_qemu_10_0_lists() {
         &[r#"{"execute":"query-cpu-definitions"}"#.to_string()],
     );
     let theirs = power_servers(&theirs[0]);
-    let table = cpucompat_ppc64::QemuTable::newest().expect("newest table");
-    let ours = power_servers(&json!({ "return": cpucompat_ppc64::qmp::cpu_definitions(table) }));
+    let run = support::cpucompat(
+        None,
+        &["qmp", "--arch", "ppc64"],
+        Some("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-cpu-definitions\"}\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reply: Value = run
+        .stdout
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .nth(2)
+        .map(|l| serde_json::from_str(l).expect("our reply is JSON"))
+        .expect("a reply to query-cpu-definitions");
+    let ours = power_servers(&reply);
     let key = |v: &Value| v["name"].as_str().unwrap_or_default().to_string();
     let mut sorted_theirs = theirs.clone();
     sorted_theirs.sort_by_key(key);

@@ -13,6 +13,9 @@
 //!    exactly when our table says the family supports the mode, and when it does not it
 //!    prints the message we predict.
 //!
+//! cpucompat is the binary (`cpucompat qmp`) for 1–2 and the library's public API for 3
+//! (`Engine::ppc64().qemu()`, the QEMU table the engine decides with).
+//!
 //! Deliberate difference: our greeting reports `"package": "cpucompat"` and micro 0, not
 //! Debian's package string; the greeting is not compared.
 use serde_json::Value;
@@ -159,7 +162,11 @@ fn max_cpu_compat_matches_qemu_7_2() {
         eprintln!("skipped: {why}");
         return;
     }
-    let table = cpucompat_ppc64::QemuTable::v7_2().expect("7.2 table");
+    let engine = cpucompat::Engine::builder(cpucompat::Arch::Ppc64)
+        .qemu(cpucompat::Qemu::V7_2)
+        .build()
+        .expect("the 7.2 tables");
+    let table = engine.ppc64().expect("a ppc64 engine").qemu();
     let mut modes: Vec<String> = table
         .compat_modes()
         .iter()

@@ -13,26 +13,20 @@
 //! differ, only those queries may differ.
 //!
 //! One long-running QEMU process answers everything over stdin/stdout (QMP); a writer
-//! thread feeds it while the test reads. Skips, with a printed reason, when the binary is
-//! absent or is not QEMU 7.2.
+//! thread feeds it while the test reads. cpucompat answers the same byte stream through
+//! the library's public API (`Engine::s390x().serve_qmp`, QEMU 7.2's tables); the names
+//! the queries use come from the committed catalog data (`specs/catalog/s390x-7.2.ron`).
+//! Skips, with a printed reason, when the binary is absent or is not QEMU 7.2.
 mod support;
 
-use cpucompat_s390x::{session, Catalog, Engine, Release};
+use cpucompat::{Arch, Engine, Qemu};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use support::s390x::Names;
 use support::Rng;
 
 const QEMU: &str = "qemu-system-s390x";
-
-fn model_names(cat: &Catalog) -> Vec<String> {
-    let mut v = Vec::new();
-    for d in cat.definitions() {
-        v.push(d.name.clone());
-        v.push(format!("{}-base", d.name));
-    }
-    v
-}
 
 fn model(name: &str, props: Option<Value>) -> Value {
     match props {
@@ -42,15 +36,8 @@ fn model(name: &str, props: Option<Value>) -> Value {
 }
 
 /// Whether a props object sets a group and one of its members at once.
-fn group_and_member(cat: &Catalog, props: &Value) -> bool {
-    let Some(map) = props.as_object() else {
-        return false;
-    };
-    map.keys().filter_map(|k| cat.group(k)).any(|g| {
-        map.keys()
-            .filter_map(|k| cat.feature_bit(k))
-            .any(|b| g.members.contains(b))
-    })
+fn group_and_member(cat: &Names, props: &Value) -> bool {
+    props.as_object().is_some_and(|m| cat.group_and_member(m))
 }
 
 struct Query {
@@ -58,8 +45,8 @@ struct Query {
     conflict: bool,
 }
 
-fn queries(cat: &Catalog) -> (Vec<Query>, [usize; 4]) {
-    let names = model_names(cat);
+fn queries(cat: &Names) -> (Vec<Query>, [usize; 4]) {
+    let names = cat.models();
     let mut q = Vec::new();
     let plain = |v: Value| Query {
         line: v.to_string(),
@@ -87,12 +74,7 @@ fn queries(cat: &Catalog) -> (Vec<Query>, [usize; 4]) {
         }
     }
     let mut rng = Rng(0x5339_0C0F_FEE5_2024);
-    let toggles: Vec<String> = cat
-        .features()
-        .iter()
-        .map(|f| f.name.clone())
-        .chain(cat.groups().iter().map(|g| g.name.clone()))
-        .collect();
+    let toggles = cat.toggles();
     let pick_model = |rng: &mut Rng| -> (Value, bool) {
         let name = match rng.below(40) {
             0 => "nosuch-model".to_string(),
@@ -262,22 +244,18 @@ fn qmp_answers_equal_qemu_7_2() {
         eprintln!("skipping diff_qemu_s390x: {why}");
         return;
     }
-    let cat = Catalog::embedded(Release::Qemu72);
-    let (qs, counts) = queries(cat);
+    let engine = Engine::builder(Arch::S390x)
+        .qemu(Qemu::V7_2)
+        .build()
+        .expect("the 7.2 tables");
+    let cat = Names::load("7.2", &engine);
+    let (qs, counts) = queries(&cat);
     let lines: Vec<String> = qs.iter().map(|q| q.line.clone()).collect();
     let t = std::time::Instant::now();
     let theirs = ask_qemu(&lines);
     let qemu_time = t.elapsed();
     let t = std::time::Instant::now();
-    let mut session = session(Engine::tcg(Release::Qemu72));
-    session.line(r#"{"execute":"qmp_capabilities"}"#);
-    let ours: Vec<Value> = lines
-        .iter()
-        .map(|l| {
-            let text = session.line(l).expect("a reply");
-            serde_json::from_str(&text).expect("our json")
-        })
-        .collect();
+    let ours = support::serve_qmp(&engine, &lines);
     let our_time = t.elapsed();
     let mut tolerated = 0;
     let mut failures = Vec::new();

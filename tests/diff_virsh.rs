@@ -27,8 +27,8 @@
 //! `libvirt-clients` and `libvirt-daemon`).
 mod support;
 
-use cpucompat_catalog::{embedded, Arch, Compiled};
-use cpucompat_xml::model::{CpuDef, Fallback};
+use cpucompat::xml::model::{CpuDef, Fallback};
+use cpucompat::{Arch, CpuMap, Engine, Expansion};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -77,7 +77,7 @@ struct Answer {
 }
 
 fn answer(xml: &str) -> Result<Answer, String> {
-    let cpus = cpucompat_xml::parse_cpus(xml).map_err(|e| format!("{e}\n{xml}"))?;
+    let cpus = cpucompat::xml::parse_cpus(xml).map_err(|e| format!("{e}\n{xml}"))?;
     let [cpu] = cpus.as_slice() else {
         return Err(format!("not one <cpu>:\n{xml}"));
     };
@@ -109,7 +109,13 @@ fn have_virsh() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn hosts(cat: &Compiled) -> Vec<Host> {
+/// The installed map as the library reads it, and its feature names.
+struct Map {
+    engine: Engine,
+    features: BTreeSet<String>,
+}
+
+fn hosts(map: &Map) -> Vec<Host> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases/x86/data");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -125,9 +131,9 @@ fn hosts(cat: &Compiled) -> Vec<Host> {
     for f in files {
         let label = f.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&f).unwrap();
-        let cpus = cpucompat_xml::parse_cpus(&text).unwrap();
+        let cpus = cpucompat::xml::parse_cpus(&text).unwrap();
         let cpu = &cpus[0];
-        let Some(model) = known_model(cat, &cpu.model.as_ref().unwrap().name) else {
+        let Some(model) = known_model(map, &cpu.model.as_ref().unwrap().name) else {
             eprintln!("  left out {label}: no model of {CPU_MAP} has its model's data");
             continue;
         };
@@ -135,7 +141,7 @@ fn hosts(cat: &Compiled) -> Vec<Host> {
             .features
             .iter()
             .map(|f| f.name.clone())
-            .partition(|n| cat.feature(n).is_some());
+            .partition(|n| map.features.contains(n));
         if !unknown.is_empty() {
             eprintln!("  {label}: dropped features unknown to {CPU_MAP}: {unknown:?}");
         }
@@ -150,17 +156,29 @@ fn hosts(cat: &Compiled) -> Vec<Host> {
 }
 
 /// The name under which the installed map knows a model of libvirt 11.3: the model itself,
-/// or the model a versioned name (`Skylake-Server-v2`) is a pure alias of (same data).
-fn known_model(cat: &Compiled, name: &str) -> Option<String> {
-    let new = embedded::x86_libvirt_11_3();
-    let mut i = new.model(name)?;
-    loop {
-        let m = &new.models()[i];
-        if cat.model(&m.name).is_some() {
-            return Some(m.name.clone());
-        }
-        i = m.alias_of?;
+/// or a model of the installed map with the same data (vendor and features, as
+/// `Engine::expand` resolves them), as the one a versioned name (`Skylake-Server-v2`) is
+/// a pure alias of.
+fn known_model(map: &Map, name: &str) -> Option<String> {
+    if map.engine.expand(name).is_ok() {
+        return Some(name.to_string());
     }
+    let new = Engine::builder(Arch::X86)
+        .cpu_map(CpuMap::Libvirt11_3)
+        .build()
+        .ok()?;
+    let data = |e: &Expansion| {
+        (
+            e.model().vendor().map(str::to_string),
+            e.features().to_vec(),
+        )
+    };
+    let want = data(&new.expand(name).ok()?);
+    map.engine
+        .models()
+        .iter()
+        .find(|m| map.engine.expand(m.name()).is_ok_and(|e| data(&e) == want))
+        .map(|m| m.name().to_string())
 }
 
 fn run(cmd: &mut Command) -> Result<String, String> {
@@ -185,8 +203,12 @@ fn virsh_cpu_baseline_agrees_on_generated_pools() {
         eprintln!("skipped: {CPU_MAP}/index.xml is absent (apt-get install libvirt-daemon)");
         return;
     }
-    let cat = Compiled::load_cpu_map(map, Arch::X86).unwrap();
-    let all = hosts(&cat);
+    let engine = Engine::builder(Arch::X86)
+        .cpu_map(CpuMap::Dir(map.to_path_buf()))
+        .build()
+        .unwrap();
+    let features = engine.all_features().into_iter().collect();
+    let all = hosts(&Map { engine, features });
     let mut by_vendor: BTreeMap<String, Vec<Host>> = BTreeMap::new();
     for h in all {
         by_vendor

@@ -1,8 +1,8 @@
 //! Build script: validates and compiles the committed `specs/catalog/*.ron` catalogs (x86
-//! and ppc64) with the crate's own compiler, and writes the compiled result as Rust statics
-//! (`$OUT_DIR/embedded_data.rs`): string literals, feature-set words, indices. Start-up
-//! never parses catalog text and never resolves inheritance; `src/embedded.rs` only turns
-//! the statics into owned values and builds the name indexes, once, on first use.
+//! and ppc64) with the crate's own compiler, and writes each compiled catalog as a Rust
+//! static (`$OUT_DIR/embedded_data.rs`): string literals, feature-set words, indices and
+//! name-index slots, all borrowed. Start-up never parses catalog text, never resolves
+//! inheritance and builds nothing (`src/embedded.rs`).
 //!
 //! A catalog that does not compile fails the build with the compiler's error message.
 #[allow(dead_code, missing_docs)]
@@ -12,10 +12,20 @@ mod compile;
 #[path = "src/error.rs"]
 mod error;
 #[allow(dead_code, missing_docs)]
+#[path = "src/index.rs"]
+mod index;
+#[allow(dead_code, missing_docs)]
+#[path = "src/ron.rs"]
+mod ron;
+#[allow(dead_code, missing_docs)]
+#[path = "src/ron_io.rs"]
+mod ron_io;
+#[allow(dead_code, missing_docs)]
 #[path = "src/schema.rs"]
 mod schema;
 
 use compile::Compiled;
+use index::NameIndex;
 use schema::{Catalog, Location};
 use std::fmt::Write;
 use std::path::Path;
@@ -37,9 +47,9 @@ fn main() {
             Ok(t) => t,
             Err(e) => fail(&format!("{}: {e}", path.display())),
         };
-        let cat: Catalog = match ron::from_str(&text) {
+        let cat = match Catalog::from_ron(&text, &path.display().to_string()) {
             Ok(c) => c,
-            Err(e) => fail(&format!("{}:{}: {}", path.display(), e.span.start, e.code)),
+            Err(e) => fail(&e.to_string()),
         };
         let compiled = match Compiled::compile(&cat) {
             Ok(c) => c,
@@ -52,6 +62,9 @@ fn main() {
         "src/schema.rs",
         "src/compile.rs",
         "src/error.rs",
+        "src/index.rs",
+        "src/ron.rs",
+        "src/ron_io.rs",
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -68,6 +81,18 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
+/// A `Cow<'static, str>` literal.
+fn text(s: &str) -> String {
+    format!("Cow::Borrowed({s:?})")
+}
+
+fn opt_text(v: &Option<impl AsRef<str>>) -> String {
+    match v {
+        Some(s) => format!("Some({})", text(s.as_ref())),
+        None => "None".into(),
+    }
+}
+
 fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
     match v {
         Some(s) => format!("Some({s:?})"),
@@ -75,52 +100,69 @@ fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
     }
 }
 
+fn words(s: &cpucompat_lattice::FeatureSet) -> String {
+    let w: Vec<String> = s.words().iter().map(|w| format!("{w:#x}")).collect();
+    format!("FeatureSet::from_words([{}])", w.join(", "))
+}
+
+fn index(ix: &NameIndex) -> String {
+    let s: Vec<String> = ix.slots().iter().map(u32::to_string).collect();
+    format!("NameIndex::from_static(&[{}])", s.join(", "))
+}
+
 fn emit(out: &mut String, name: &str, c: &Compiled) {
-    let _ = writeln!(
-        out,
-        "pub(crate) static {name}: RawCompiled = RawCompiled {{"
-    );
+    let _ = writeln!(out, "pub(crate) static {name}: Compiled = Compiled {{");
     let _ = writeln!(out, "    arch: Arch::{:?},", c.arch());
-    let _ = writeln!(out, "    source: {:?},", c.source());
-    out.push_str("    vendors: &[\n");
-    for v in c.vendors() {
-        let string = opt(&v.string.as_deref());
-        let _ = writeln!(out, "        ({:?}, {string}),", v.name);
-    }
-    out.push_str("    ],\n    features: &[\n");
+    let _ = writeln!(out, "    source: {},", text(c.source()));
+    out.push_str("    features: Cow::Borrowed(&[\n");
     for f in c.features() {
-        let loc = match &f.location {
+        let loc = match f.location {
             Location::Cpuid {
                 leaf,
                 subleaf,
                 reg,
                 bit,
             } => format!(
-                "RawLocation::Cpuid {{ leaf: {leaf:#x}, subleaf: {subleaf:#x}, reg: Reg::{reg:?}, bit: {bit} }}"
+                "Location::Cpuid {{ leaf: {leaf:#x}, subleaf: {subleaf:#x}, reg: Reg::{reg:?}, bit: {bit} }}"
             ),
             Location::Msr { index, reg, bit } => format!(
-                "RawLocation::Msr {{ index: {index:#x}, reg: Reg::{reg:?}, bit: {bit} }}"
+                "Location::Msr {{ index: {index:#x}, reg: Reg::{reg:?}, bit: {bit} }}"
             ),
-            Location::Facility(n) => format!("RawLocation::Facility({n})"),
-            Location::Bit { space, bit } => {
-                format!("RawLocation::Bit {{ space: {space:?}, bit: {bit} }}")
-            }
-            Location::None => "RawLocation::None".into(),
         };
         let aliases: Vec<String> = f
             .aliases
             .iter()
-            .map(|a| format!("({:?}, {:?})", a.name, a.source))
+            .map(|a| {
+                format!(
+                    "Alias {{ name: {}, source: {} }}",
+                    text(&a.name),
+                    text(&a.source)
+                )
+            })
             .collect();
         let _ = writeln!(
             out,
-            "        RawFeature {{ name: {:?}, location: {loc}, migratable: {}, aliases: &[{}] }},",
-            f.name,
+            "        FeatureInfo {{ name: {}, location: {loc}, migratable: {}, aliases: Cow::Borrowed(&[{}]) }},",
+            text(&f.name),
             f.migratable,
             aliases.join(", ")
         );
     }
-    out.push_str("    ],\n    models: &[\n");
+    out.push_str("    ]),\n");
+    let _ = writeln!(out, "    feature_index: {},", index(&c.feature_index));
+    let _ = writeln!(out, "    alias_index: {},", index(&c.alias_index));
+    out.push_str("    vendors: Cow::Borrowed(&[\n");
+    for v in c.vendors() {
+        let _ = writeln!(
+            out,
+            "        VendorInfo {{ name: {}, string: {} }},",
+            text(&v.name),
+            opt_text(&v.string)
+        );
+    }
+    out.push_str("    ]),\n");
+    let _ = writeln!(out, "    vendor_index: {},", index(&c.vendor_index));
+    out.push_str("    models: Cow::Borrowed(&[\n");
     for m in c.models() {
         let sigs: Vec<String> = m
             .signatures
@@ -131,37 +173,57 @@ fn emit(out: &mut String, name: &str, c: &Compiled) {
                     .iter()
                     .map(|(lo, hi)| format!("({lo}, {hi})"))
                     .collect();
-                format!("({}, {}, &[{}])", s.family, s.model, st.join(", "))
+                format!(
+                    "Signature {{ family: {}, model: {}, steppings: Cow::Borrowed(&[{}]) }}",
+                    s.family,
+                    s.model,
+                    st.join(", ")
+                )
             })
             .collect();
         let pvrs: Vec<String> = m
             .pvrs
             .iter()
-            .map(|p| format!("({:#x}, {:#x})", p.value, p.mask))
+            .map(|p| format!("Pvr {{ value: {:#x}, mask: {:#x} }}", p.value, p.mask))
             .collect();
         let decode = match &m.decode {
-            Some(d) => format!("Some(({}, {}))", d.host, d.guest),
+            Some(d) => format!("Some(Decode {{ host: {}, guest: {} }})", d.host, d.guest),
             None => "None".into(),
         };
-        let words = |s: &cpucompat_lattice::FeatureSet| {
-            let w: Vec<String> = s.words().iter().map(|w| format!("{w:#x}")).collect();
-            format!("[{}]", w.join(", "))
-        };
-        let removed: Vec<String> = m.removed.iter().map(|b| b.index().to_string()).collect();
-        let _ = writeln!(out, "        RawModel {{");
-        let _ = writeln!(out, "            name: {:?},", m.name);
+        let removed: Vec<String> = m
+            .removed
+            .iter()
+            .map(|b| format!("bit({})", b.index()))
+            .collect();
+        out.push_str("        ModelInfo {\n");
+        let _ = writeln!(out, "            name: {},", text(&m.name));
         let _ = writeln!(out, "            vendor: {},", opt(&m.vendor));
         let _ = writeln!(out, "            features: {},", words(&m.features));
-        let _ = writeln!(out, "            removed: &[{}],", removed.join(", "));
+        let _ = writeln!(
+            out,
+            "            removed: Cow::Borrowed(&[{}]),",
+            removed.join(", ")
+        );
         let _ = writeln!(out, "            added: {},", words(&m.added));
-        let _ = writeln!(out, "            signatures: &[{}],", sigs.join(", "));
+        let _ = writeln!(
+            out,
+            "            signatures: Cow::Borrowed(&[{}]),",
+            sigs.join(", ")
+        );
         let _ = writeln!(out, "            decode: {decode},");
         let _ = writeln!(out, "            check_compat: {},", m.check_compat);
         let _ = writeln!(out, "            parent: {},", opt(&m.parent));
         let _ = writeln!(out, "            alias_of: {},", opt(&m.alias_of));
         let _ = writeln!(out, "            canonical: {},", opt(&m.canonical));
-        let _ = writeln!(out, "            pvrs: &[{}],", pvrs.join(", "));
+        let _ = writeln!(
+            out,
+            "            pvrs: Cow::Borrowed(&[{}]),",
+            pvrs.join(", ")
+        );
         out.push_str("        },\n");
     }
-    out.push_str("    ],\n};\n");
+    out.push_str("    ]),\n");
+    let _ = writeln!(out, "    model_index: {},", index(&c.model_index));
+    let _ = writeln!(out, "    blockers: {},", words(&c.migration_blockers()));
+    out.push_str("};\n");
 }

@@ -146,7 +146,8 @@ pub fn check(case: &Case) -> Result<(), String> {
 }
 
 fn model_name(c: &Compiled, i: Option<usize>) -> Option<String> {
-    i.and_then(|i| c.models().get(i)).map(|m| m.name.clone())
+    i.and_then(|i| c.models().get(i))
+        .map(|m| m.name.to_string())
 }
 
 fn list_diff(what: &str, want: &[String], got: &[&str]) -> Result<(), String> {
@@ -192,7 +193,7 @@ fn check_model(c: &Compiled, e: &Expansion) -> Result<(), String> {
     let vendor = m
         .vendor
         .and_then(|v| c.vendors().get(v))
-        .map(|v| v.name.clone());
+        .map(|v| v.name.to_string());
     push(same("vendor", &e.vendor, vendor));
     push(same("parent", &e.parent, model_name(c, m.parent)));
     push(same("alias_of", &e.alias_of, model_name(c, m.alias_of)));

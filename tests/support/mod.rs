@@ -66,3 +66,34 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
 }
+
+pub mod cases;
+pub mod s390x;
+
+/// The library's QMP monitor (`Engine::s390x().serve_qmp` or `Engine::ppc64().serve_qmp`)
+/// on one byte stream: negotiation, then `lines`, one per line; the replies to `lines`, in
+/// order, as JSON values (greeting and negotiation dropped). Panics unless there is exactly
+/// one reply per line.
+pub fn serve_qmp(engine: &cpucompat::Engine, lines: &[String]) -> Vec<serde_json::Value> {
+    let mut input = String::from("{\"execute\":\"qmp_capabilities\"}\n");
+    for l in lines {
+        input.push_str(l);
+        input.push('\n');
+    }
+    let mut out = Vec::new();
+    match (engine.s390x(), engine.ppc64()) {
+        (Some(s), _) => s.serve_qmp(input.as_bytes(), &mut out),
+        (None, Some(p)) => p.serve_qmp(input.as_bytes(), &mut out),
+        (None, None) => panic!("qmp is served for s390x and ppc64"),
+    }
+    .expect("qmp session");
+    let text = String::from_utf8(out).expect("utf-8 replies");
+    let replies: Vec<serde_json::Value> = text
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).expect("a JSON reply"))
+        .filter(|v: &serde_json::Value| v.get("QMP").is_none())
+        .collect();
+    assert_eq!(replies.len(), lines.len() + 1, "one reply per command");
+    replies[1..].to_vec()
+}

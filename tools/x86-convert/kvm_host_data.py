@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write a KVM host's test data into crates/x86/tests/data/kvm/NAME/ (layout in that
+"""Write a KVM host's test data into specs/kvm/NAME/ (layout in that
 folder's README.md).
 
 Usage (from the repository root):
@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 
-ROOT = "crates/x86/tests/data/kvm"
+ROOT = "specs/kvm"
 QMP = "/work/shared/tools/qmp.sh"
 
 

@@ -31,7 +31,7 @@ fn main() {
     let cat = Catalog::from_ron(text, "x86.ron").unwrap_or_else(|e| panic!("{e}"));
     let compile = median(runs, || Compiled::compile(&cat));
     let c = embedded::x86();
-    let names: Vec<&str> = c.features().iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = c.features().iter().map(|f| &*f.name).collect();
     let lookups = median(runs, || {
         names
             .iter()

@@ -22,45 +22,30 @@
 //!
 //! Validation rejects: empty names or names with control characters; duplicate vendor,
 //! feature (including aliases colliding with names) and model names; two features with one
-//! location; CPUID/MSR bits above 31; MSR registers other than EAX/EDX; locations that do
-//! not belong to the architecture; x86 vendor strings that are not 12 ASCII characters;
+//! location; CPUID/MSR bits above 31; MSR registers other than EAX/EDX; locations on a
+//! catalog that is not x86's; x86 vendor strings that are not 12 ASCII characters;
 //! unknown feature, vendor or parent names; a feature listed twice in one model; stepping
 //! ranges outside `0..=15` or reversed; PVR values with bits outside their mask; more than
-//! [`FeatureSet::CAPACITY`] features.
+//! [`FeatureSet::CAPACITY`] features, or more than 65535 aliases of one feature.
+//!
+//! A compiled catalog holds its text and lists as `Cow<'static, _>` and its name lookups
+//! in [`NameIndex`]es: the embedded catalogs are statics the build script wrote (borrowed
+//! throughout, nothing built at start-up), one compiled at run time owns its values.
 use crate::error::CatalogError;
+use crate::index::{IndexBuilder, NameIndex};
 use crate::schema::{Alias, Arch, Catalog, Decode, Location, Model, Pvr, Reg, Signature};
 use cpucompat_lattice::{Bit, FeatureSet};
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashMap;
 
-/// The name indexes of a [`Compiled`] catalog (features, aliases, vendors, models): a
-/// hash map keyed by `String` and looked up by `&str` (no allocation), hashed with
-/// [`NameHasher`] instead of SipHash. The keys are catalog names, not attacker-chosen in
-/// bulk, so a keyed hash buys nothing here, while every feature of every CPU read is
-/// looked up at least once.
-type NameIndex<T> = HashMap<String, T, std::hash::BuildHasherDefault<NameHasher>>;
-
-/// FxHash (the Firefox/rustc hash): per 8-byte word `h = (rotl(h, 5) ^ w) · K`, finished
-/// by a rotation. A catalog name of up to 16 bytes hashes in two or three multiplications.
+/// FxHash for the `HashSet`s of names the importer keeps while reading (see
+/// `crate::index` for the hash itself).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct NameHasher(u64);
 
 impl std::hash::Hasher for NameHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(w);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-        }
-        self.0 = h;
+        self.0 ^= crate::index::hash(bytes);
     }
 
     fn write_u8(&mut self, i: u8) {
@@ -68,10 +53,7 @@ impl std::hash::Hasher for NameHasher {
     }
 
     fn finish(&self) -> u64 {
-        // The product's high bits depend on every input bit, its low bits only on the low
-        // input bytes; the table takes its bucket from the low bits, so bring the high
-        // ones down (as rustc-hash 2 does).
-        self.0.rotate_left(26)
+        self.0
     }
 }
 
@@ -79,40 +61,40 @@ impl std::hash::Hasher for NameHasher {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeatureInfo {
     /// The canonical name.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Where its bit lives.
     pub location: Location,
     /// `false` for features that block migration.
     pub migratable: bool,
     /// Other names.
-    pub aliases: Vec<Alias>,
+    pub aliases: Cow<'static, [Alias]>,
 }
 
 /// A compiled vendor: index `i` in [`Compiled::vendors`] is vendor id `i`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VendorInfo {
     /// The name used in CPU XML, e.g. `Intel`.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The x86 CPUID leaf-0 string, e.g. `GenuineIntel`; `None` on other architectures.
-    pub string: Option<String>,
+    pub string: Option<Cow<'static, str>>,
 }
 
 /// A compiled model, with inheritance resolved (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelInfo {
     /// The name.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The vendor id, own or inherited.
     pub vendor: Option<usize>,
     /// The model data: inherited minus the parent's removed features, plus own features.
     /// Never holds this model's own removed or added features (unless also listed plainly).
     pub features: FeatureSet,
     /// Own `removed='yes'` features, in file order.
-    pub removed: Vec<Bit>,
+    pub removed: Cow<'static, [Bit]>,
     /// Own `added='yes'` features.
     pub added: FeatureSet,
     /// Signatures: own, else inherited.
-    pub signatures: Vec<Signature>,
+    pub signatures: Cow<'static, [Signature]>,
     /// Own `<decode>` flags.
     pub decode: Option<Decode>,
     /// Own `<check partial='compat'/>`.
@@ -124,105 +106,83 @@ pub struct ModelInfo {
     /// `Some(alias)`: the first model that is a pure alias of this one.
     pub canonical: Option<usize>,
     /// POWER PVR patterns (own).
-    pub pvrs: Vec<Pvr>,
+    pub pvrs: Cow<'static, [Pvr]>,
 }
 
 /// One architecture's catalog, validated and indexed. Built only by [`Compiled::compile`]
-/// (directly, through [`Compiled::load_cpu_map`], or by the embedded catalogs).
+/// (directly, through [`Compiled::load_cpu_map`], or by the build script for the embedded
+/// catalogs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Compiled {
-    arch: Arch,
-    source: String,
-    features: Vec<FeatureInfo>,
-    feature_index: NameIndex<Bit>,
-    alias_index: NameIndex<Bit>,
-    vendors: Vec<VendorInfo>,
-    vendor_index: NameIndex<usize>,
-    models: Vec<ModelInfo>,
-    model_index: NameIndex<usize>,
-    location_index: HashMap<Location, Bit>,
-    blockers: FeatureSet,
+    pub(crate) arch: Arch,
+    pub(crate) source: Cow<'static, str>,
+    pub(crate) features: Cow<'static, [FeatureInfo]>,
+    /// Entry `i`: feature `i`.
+    pub(crate) feature_index: NameIndex,
+    /// Entry `a << 16 | i`: alias `a` of feature `i`.
+    pub(crate) alias_index: NameIndex,
+    pub(crate) vendors: Cow<'static, [VendorInfo]>,
+    pub(crate) vendor_index: NameIndex,
+    pub(crate) models: Cow<'static, [ModelInfo]>,
+    pub(crate) model_index: NameIndex,
+    pub(crate) blockers: FeatureSet,
+}
+
+/// The name of alias entry `e` (`a << 16 | i`) of `features`.
+fn alias_name(features: &[FeatureInfo], e: u32) -> &str {
+    features
+        .get((e & 0xffff) as usize)
+        .and_then(|f| f.aliases.get((e >> 16) as usize))
+        .map_or("", |a| &a.name)
 }
 
 impl Compiled {
     /// Validates `cat` and compiles it.
+    ///
+    /// # Errors
+    /// The first rule of the module documentation `cat` breaks, naming the vendor,
+    /// feature or model at fault.
     pub fn compile(cat: &Catalog) -> Result<Compiled, CatalogError> {
         let (vendors, vendor_index) = compile_vendors(cat)?;
-        let (features, feature_index) = compile_features(cat)?;
-        let mut model_index = HashMap::with_capacity(cat.models.len());
+        let (features, feature_index, alias_index) = compile_features(cat)?;
+        let mut models = IndexBuilder::new(cat.models.len());
         for (i, m) in cat.models.iter().enumerate() {
             check_name("model", &m.name)?;
-            if model_index.insert(m.name.clone(), i).is_some() {
+            if models
+                .insert(i as u32, |e| cat.models[e as usize].name.as_str())
+                .is_some()
+            {
                 return Err(CatalogError::DuplicateModel(m.name.clone()));
             }
         }
-        let models = Resolver {
+        let model_index = models.finish();
+        let resolved = Resolver {
             cat,
+            features: &features,
             feature_index: &feature_index,
+            vendors: &vendors,
             vendor_index: &vendor_index,
             model_index: &model_index,
         }
         .resolve_all()?;
-        Ok(Compiled::from_parts(
-            cat.arch,
-            cat.source.clone(),
-            vendors,
-            features,
-            models,
-        ))
-    }
-
-    /// Assembles a compiled catalog from parts that [`Compiled::compile`] produced (here or,
-    /// for the embedded catalogs, in `build.rs`), building the name and location indexes.
-    /// Validation is not repeated: the parts must come from a successful compilation.
-    pub(crate) fn from_parts(
-        arch: Arch,
-        source: String,
-        vendors: Vec<VendorInfo>,
-        features: Vec<FeatureInfo>,
-        models: Vec<ModelInfo>,
-    ) -> Compiled {
-        let bits = || {
-            features
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| Bit::new(i).ok().map(|b| (b, f)))
-        };
-        let feature_index = bits().map(|(b, f)| (f.name.clone(), b)).collect();
-        let alias_index = bits()
-            .flat_map(|(b, f)| f.aliases.iter().map(move |a| (a.name.clone(), b)))
-            .collect();
-        let location_index = bits()
-            .filter(|(_, f)| f.location != Location::None)
-            .map(|(b, f)| (f.location.clone(), b))
-            .collect();
         let mut blockers = FeatureSet::EMPTY;
-        for (b, _) in bits().filter(|(_, f)| !f.migratable) {
-            blockers.insert(b);
+        for (i, f) in features.iter().enumerate() {
+            if !f.migratable {
+                blockers.insert(bit(i)?);
+            }
         }
-        let vendor_index = vendors
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v.name.clone(), i))
-            .collect();
-        let model_index = models
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.name.clone(), i))
-            .collect();
-        Compiled {
-            arch,
-            source,
-            features,
+        Ok(Compiled {
+            arch: cat.arch,
+            source: Cow::Owned(cat.source.clone()),
+            features: Cow::Owned(features),
             feature_index,
             alias_index,
-            vendors,
+            vendors: Cow::Owned(vendors),
             vendor_index,
-            models,
+            models: Cow::Owned(resolved),
             model_index,
-            location_index,
             blockers,
-        }
+        })
     }
 
     /// The architecture.
@@ -242,20 +202,29 @@ impl Compiled {
 
     /// The bit of a feature, by its exact canonical name only (libvirt's x86 driver does not
     /// accept aliases in CPU definitions).
+    #[inline]
     pub fn feature(&self, name: &str) -> Option<Bit> {
-        self.feature_index.get(name).copied()
+        let e = self.feature_index.get(name, |e| {
+            self.features.get(e as usize).map_or("", |f| &f.name)
+        })?;
+        Bit::new(e as usize).ok()
     }
 
     /// The bit of a feature by canonical name or any alias.
     pub fn feature_by_alias(&self, name: &str) -> Option<Bit> {
-        self.feature(name)
-            .or_else(|| self.alias_index.get(name).copied())
+        self.feature(name).or_else(|| {
+            let e = self
+                .alias_index
+                .get(name, |e| alias_name(&self.features, e))?;
+            Bit::new((e & 0xffff) as usize).ok()
+        })
     }
 
-    /// The feature at a location (a CPUID or MSR bit, a facility, ...), if the catalog
-    /// names one there.
+    /// The feature at a location (a CPUID or MSR bit), if the catalog names one there; a
+    /// walk over the features.
     pub fn feature_at(&self, location: &Location) -> Option<Bit> {
-        self.location_index.get(location).copied()
+        let i = self.features.iter().position(|f| f.location == *location)?;
+        Bit::new(i).ok()
     }
 
     /// The canonical name of a bit; the empty string for a bit beyond this catalog.
@@ -265,7 +234,7 @@ impl Compiled {
 
     /// The canonical name of a bit, if the bit belongs to this catalog.
     pub fn try_feature_name(&self, bit: Bit) -> Option<&str> {
-        self.features.get(bit.index()).map(|f| f.name.as_str())
+        self.features.get(bit.index()).map(|f| &*f.name)
     }
 
     /// The set of every feature of this catalog.
@@ -281,7 +250,11 @@ impl Compiled {
 
     /// A vendor id by name.
     pub fn vendor(&self, name: &str) -> Option<usize> {
-        self.vendor_index.get(name).copied()
+        self.vendor_index
+            .get(name, |e| {
+                self.vendors.get(e as usize).map_or("", |v| &v.name)
+            })
+            .map(|e| e as usize)
     }
 
     /// Every model, in catalog (`index.xml`) order.
@@ -290,8 +263,13 @@ impl Compiled {
     }
 
     /// A model index by exact name.
+    #[inline]
     pub fn model(&self, name: &str) -> Option<usize> {
-        self.model_index.get(name).copied()
+        self.model_index
+            .get(name, |e| {
+                self.models.get(e as usize).map_or("", |m| &m.name)
+            })
+            .map(|e| e as usize)
     }
 
     /// Features with `migratable = false`.
@@ -334,11 +312,11 @@ fn arch_name(arch: Arch) -> &'static str {
     }
 }
 
-type VendorTables = (Vec<VendorInfo>, HashMap<String, usize>);
+type VendorTables = (Vec<VendorInfo>, NameIndex);
 
 fn compile_vendors(cat: &Catalog) -> Result<VendorTables, CatalogError> {
     let mut vendors = Vec::with_capacity(cat.vendors.len());
-    let mut index = HashMap::with_capacity(cat.vendors.len());
+    let mut index = IndexBuilder::new(cat.vendors.len());
     for (i, v) in cat.vendors.iter().enumerate() {
         check_name("vendor", &v.name)?;
         match (&v.string, cat.arch) {
@@ -365,18 +343,21 @@ fn compile_vendors(cat: &Catalog) -> Result<VendorTables, CatalogError> {
             }
             _ => {}
         }
-        if index.insert(v.name.clone(), i).is_some() {
+        if index
+            .insert(i as u32, |e| cat.vendors[e as usize].name.as_str())
+            .is_some()
+        {
             return Err(CatalogError::DuplicateVendor(v.name.clone()));
         }
         vendors.push(VendorInfo {
-            name: v.name.clone(),
-            string: v.string.clone(),
+            name: Cow::Owned(v.name.clone()),
+            string: v.string.clone().map(Cow::Owned),
         });
     }
-    Ok((vendors, index))
+    Ok((vendors, index.finish()))
 }
 
-type FeatureTables = (Vec<FeatureInfo>, HashMap<String, Bit>);
+type FeatureTables = (Vec<FeatureInfo>, NameIndex, NameIndex);
 
 fn compile_features(cat: &Catalog) -> Result<FeatureTables, CatalogError> {
     if cat.features.len() > FeatureSet::CAPACITY {
@@ -386,57 +367,63 @@ fn compile_features(cat: &Catalog) -> Result<FeatureTables, CatalogError> {
         });
     }
     let mut features = Vec::with_capacity(cat.features.len());
-    let mut names: HashMap<String, Bit> = HashMap::with_capacity(cat.features.len());
-    let mut aliases: HashMap<String, Bit> = HashMap::new();
-    let mut locations: HashMap<&Location, &str> = HashMap::with_capacity(cat.features.len());
+    let mut names = IndexBuilder::new(cat.features.len());
+    let mut locations: HashMap<Location, usize, std::hash::BuildHasherDefault<NameHasher>> =
+        HashMap::with_capacity_and_hasher(cat.features.len(), Default::default());
+    let name = |e: u32| cat.features[e as usize].name.as_str();
     for (i, f) in cat.features.iter().enumerate() {
         check_name("feature", &f.name)?;
-        let b = bit(i)?;
-        if names.insert(f.name.clone(), b).is_some() || aliases.contains_key(&f.name) {
+        bit(i)?;
+        if names.insert(i as u32, name).is_some() {
             return Err(CatalogError::DuplicateFeature(f.name.clone()));
         }
         check_location(cat.arch, &f.name, &f.location)?;
-        if f.location != Location::None {
-            if let Some(first) = locations.insert(&f.location, &f.name) {
-                return Err(CatalogError::SharedLocation {
-                    first: first.to_string(),
-                    second: f.name.clone(),
-                });
-            }
+        if let Some(first) = locations.insert(f.location, i) {
+            return Err(CatalogError::SharedLocation {
+                first: cat.features[first].name.clone(),
+                second: f.name.clone(),
+            });
+        }
+        if f.aliases.len() > usize::from(u16::MAX) {
+            return Err(CatalogError::TooManyAliases {
+                feature: f.name.clone(),
+                count: f.aliases.len(),
+            });
         }
         features.push(FeatureInfo {
-            name: f.name.clone(),
-            location: f.location.clone(),
+            name: Cow::Owned(f.name.clone()),
+            location: f.location,
             migratable: f.migratable,
-            aliases: f.aliases.clone(),
+            aliases: Cow::Owned(f.aliases.clone()),
         });
     }
+    let names = names.finish();
     // Aliases may not collide with any canonical name or with each other. A feature may
     // list the same alias under two sources (`qemu` and `linux`).
-    for (i, f) in cat.features.iter().enumerate() {
-        let b = bit(i)?;
-        for a in &f.aliases {
-            check_name("alias", &a.name)?;
-            let clash = names.contains_key(&a.name)
-                || aliases.get(&a.name).is_some_and(|&other| other != b);
+    let count = features.iter().map(|f| f.aliases.len()).sum();
+    let mut aliases = IndexBuilder::new(count);
+    for (i, f) in features.iter().enumerate() {
+        for (a, al) in f.aliases.iter().enumerate() {
+            check_name("alias", &al.name)?;
+            let e = (a as u32) << 16 | i as u32;
+            let clash = names.get(&al.name, name).is_some()
+                || aliases
+                    .insert(e, |e| alias_name(&features, e))
+                    .is_some_and(|other| other & 0xffff != i as u32);
             if clash {
-                return Err(CatalogError::DuplicateFeature(a.name.clone()));
+                return Err(CatalogError::DuplicateFeature(al.name.to_string()));
             }
-            aliases.insert(a.name.clone(), b);
         }
     }
-    Ok((features, names))
+    Ok((features, names, aliases.finish()))
 }
 
 fn check_location(arch: Arch, feature: &str, loc: &Location) -> Result<(), CatalogError> {
-    let (kind, ok) = match loc {
-        Location::Cpuid { .. } => ("cpuid", arch == Arch::X86),
-        Location::Msr { .. } => ("msr", arch == Arch::X86),
-        Location::Facility(_) => ("facility", arch == Arch::S390x),
-        Location::Bit { .. } => ("bit", arch == Arch::S390x),
-        Location::None => ("none", arch == Arch::S390x),
+    let kind = match loc {
+        Location::Cpuid { .. } => "cpuid",
+        Location::Msr { .. } => "msr",
     };
-    if !ok {
+    if arch != Arch::X86 {
         return Err(CatalogError::WrongLocation {
             feature: feature.to_string(),
             kind,
@@ -457,16 +444,17 @@ fn check_location(arch: Arch, feature: &str, loc: &Location) -> Result<(), Catal
                 reg: format!("{reg:?}"),
             })
         }
-        Location::Bit { space, .. } => check_name("bit space", space),
         _ => Ok(()),
     }
 }
 
 struct Resolver<'a> {
     cat: &'a Catalog,
-    feature_index: &'a HashMap<String, Bit>,
-    vendor_index: &'a HashMap<String, usize>,
-    model_index: &'a HashMap<String, usize>,
+    features: &'a [FeatureInfo],
+    feature_index: &'a NameIndex,
+    vendors: &'a [VendorInfo],
+    vendor_index: &'a NameIndex,
+    model_index: &'a NameIndex,
 }
 
 /// Resolution state of one model during the depth-first walk.
@@ -528,8 +516,11 @@ impl Resolver<'_> {
         let m = &self.cat.models[i];
         match &m.parent {
             None => Ok(None),
-            Some(p) => match self.model_index.get(p) {
-                Some(&j) => Ok(Some(j)),
+            Some(p) => match self
+                .model_index
+                .get(p, |e| self.cat.models[e as usize].name.as_str())
+            {
+                Some(j) => Ok(Some(j as usize)),
                 None => Err(CatalogError::UnknownParent {
                     model: m.name.clone(),
                     parent: p.clone(),
@@ -540,8 +531,8 @@ impl Resolver<'_> {
 
     fn lookup(&self, m: &Model, name: &str) -> Result<Bit, CatalogError> {
         self.feature_index
-            .get(name)
-            .copied()
+            .get(name, |e| &self.features[e as usize].name)
+            .and_then(|e| Bit::new(e as usize).ok())
             .ok_or_else(|| CatalogError::UnknownFeature {
                 model: m.name.clone(),
                 feature: name.to_string(),
@@ -551,14 +542,16 @@ impl Resolver<'_> {
     fn resolve(&self, i: usize, parent: Option<&ModelInfo>) -> Result<ModelInfo, CatalogError> {
         let m = &self.cat.models[i];
         let parent_index = self.parent_of(i)?;
-        let mut seen: HashSet<&str> = HashSet::new();
+        // Canonical names and bits correspond one to one: a name seen twice is a bit seen
+        // twice.
+        let mut seen = FeatureSet::EMPTY;
         let mut own = FeatureSet::EMPTY;
         let mut removed = Vec::new();
         let mut added = FeatureSet::EMPTY;
         for (list, kind) in [(&m.features, 0), (&m.removed, 1), (&m.added, 2)] {
             for name in list {
                 let b = self.lookup(m, name)?;
-                if !seen.insert(name) {
+                if !seen.insert(b) {
                     return Err(CatalogError::DuplicateModelFeature {
                         model: m.name.clone(),
                         feature: name.clone(),
@@ -576,16 +569,19 @@ impl Resolver<'_> {
             }
         }
         let vendor = match &m.vendor {
-            Some(v) => Some(self.vendor_index.get(v).copied().ok_or_else(|| {
-                CatalogError::UnknownVendor {
-                    model: m.name.clone(),
-                    vendor: v.clone(),
-                }
-            })?),
+            Some(v) => Some(
+                self.vendor_index
+                    .get(v, |e| &self.vendors[e as usize].name)
+                    .map(|e| e as usize)
+                    .ok_or_else(|| CatalogError::UnknownVendor {
+                        model: m.name.clone(),
+                        vendor: v.clone(),
+                    })?,
+            ),
             None => parent.and_then(|p| p.vendor),
         };
         for s in &m.signatures {
-            for &(lo, hi) in &s.steppings {
+            for &(lo, hi) in s.steppings.iter() {
                 if lo > hi || hi > 15 {
                     return Err(CatalogError::BadStepping {
                         model: m.name.clone(),
@@ -605,13 +601,13 @@ impl Resolver<'_> {
             }
         }
         let signatures = match parent {
-            Some(p) if m.signatures.is_empty() => p.signatures.clone(),
+            Some(p) if m.signatures.is_empty() => p.signatures.to_vec(),
             _ => m.signatures.clone(),
         };
         let mut features = match parent {
             Some(p) => {
                 let mut inherited = p.features;
-                for &r in &p.removed {
+                for &r in p.removed.iter() {
                     inherited.remove(r);
                 }
                 inherited
@@ -627,18 +623,18 @@ impl Resolver<'_> {
             && m.added.is_empty()
             && m.pvrs.is_empty();
         Ok(ModelInfo {
-            name: m.name.clone(),
+            name: Cow::Owned(m.name.clone()),
             vendor,
             features,
-            removed,
+            removed: Cow::Owned(removed),
             added,
-            signatures,
+            signatures: Cow::Owned(signatures),
             decode: m.decode,
             check_compat: m.check_compat,
             parent: parent_index,
             alias_of: if is_alias { parent_index } else { None },
             canonical: None,
-            pvrs: m.pvrs.clone(),
+            pvrs: Cow::Owned(m.pvrs.clone()),
         })
     }
 }

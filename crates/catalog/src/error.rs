@@ -5,6 +5,18 @@
 //! feature or vendor at fault, since a catalog value no longer carries positions.
 use thiserror::Error;
 
+impl CatalogError {
+    /// A RON error of the text named `file`.
+    pub(crate) fn at(file: &str, e: crate::ron::Error) -> CatalogError {
+        CatalogError::Input {
+            file: file.to_string(),
+            line: e.pos.line,
+            column: e.pos.column,
+            message: e.message,
+        }
+    }
+}
+
 /// Why a catalog could not be read, imported or compiled.
 #[derive(Debug, Error)]
 pub enum CatalogError {
@@ -99,12 +111,13 @@ pub enum CatalogError {
         /// The register given.
         reg: String,
     },
-    /// A feature's location kind does not belong to the catalog's architecture.
+    /// A feature's location kind does not belong to the catalog's architecture (only x86
+    /// catalogs have features with locations).
     #[error("feature '{feature}': a {kind} location does not fit a {arch} catalog")]
     WrongLocation {
         /// The feature.
         feature: String,
-        /// `cpuid`, `msr`, `facility`, `bit` or `none`.
+        /// `cpuid` or `msr`.
         kind: &'static str,
         /// The catalog's architecture.
         arch: &'static str,
@@ -163,6 +176,14 @@ pub enum CatalogError {
         value: u32,
         /// The mask.
         mask: u32,
+    },
+    /// A feature with more aliases than an index entry can number.
+    #[error("feature '{feature}': {count} aliases, at most 65535 are allowed")]
+    TooManyAliases {
+        /// The feature.
+        feature: String,
+        /// Its aliases.
+        count: usize,
     },
     /// More features than a feature set holds.
     #[error("{count} features do not fit a feature set of {capacity}")]

@@ -46,15 +46,14 @@ const MODEL: &str = "<cpus><model name='M'><decode host='on' guest='on'/><vendor
     <feature name='fpu'/></model></cpus>";
 
 fn import_one(file: &str, data: &[u8]) {
-    let text = String::from_utf8_lossy(data).into_owned();
-    let read = |p: &Path| -> Result<String, CatalogError> {
+    let read = |p: &Path| -> Result<Vec<u8>, CatalogError> {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(match name.as_deref() {
-            Some("index.xml") => INDEX.to_string(),
-            Some("x86_vendors.xml") => VENDORS.to_string(),
-            Some(n) if n == file => text.clone(),
-            Some("x86_features.xml") => FEATURES.to_string(),
-            _ => MODEL.to_string(),
+            Some("index.xml") => INDEX.as_bytes().to_vec(),
+            Some("x86_vendors.xml") => VENDORS.as_bytes().to_vec(),
+            Some(n) if n == file => data.to_vec(),
+            Some("x86_features.xml") => FEATURES.as_bytes().to_vec(),
+            _ => MODEL.as_bytes().to_vec(),
         })
     };
     match import::import_with(Path::new("fuzz"), Arch::X86, &read) {

@@ -15,31 +15,52 @@
 //!   `<feature name= [removed='yes' | added='yes']/>` and `<pvr value= [mask=]/>`.
 //!
 //! The importer copies what the files say, close to the source; inheritance is resolved
-//! by compilation. The XML is parsed by `roxmltree` with DTDs refused; every error names
-//! the file, line and column. Anything unexpected (an unknown element or attribute value,
-//! a mask with no or several bits) is an error, not silently skipped.
+//! by compilation. The XML is read in one pass by the xml crate's pull [`Reader`] (no DTD,
+//! only the predefined entities, linear positions): every error names the file, line and
+//! column. Anything unexpected (an unknown element or attribute value, a mask with no or
+//! several bits) is an error, not silently skipped. A file that is not well formed is
+//! reported as such before anything its content gets wrong, wherever the two are.
+//!
+//! Names are checked where they are met: a duplicate vendor, feature, alias or model is
+//! refused at its element; a model's reference to a name not defined yet is kept, with its
+//! position, and checked once every file is read (a parent may come later). Compilation
+//! checks the rest (cycles, bits) and repeats these checks for catalogs from RON.
+use crate::compile::NameHasher;
 use crate::error::CatalogError;
 use crate::schema::{
     Alias, Arch, Catalog, Decode, Feature, Location, Model, Pvr, Reg, Signature, Vendor,
 };
-use roxmltree::{Document, Node, ParsingOptions};
+use cpucompat_xml::{Element, ErrorKind, Limits, Pos, Reader, XmlError};
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::io::Read;
 use std::path::Path;
 
 /// The largest cpu_map file read, in bytes.
-const MAX_FILE: u64 = 16 << 20;
+const MAX_FILE: usize = 16 << 20;
+
+/// The limits of one cpu_map file.
+const LIMITS: Limits = Limits {
+    max_bytes: MAX_FILE,
+    max_depth: 64,
+    max_elements: 1_000_000,
+};
 
 /// Reads the libvirt cpu_map directory `dir` into a catalog of `arch` (x86 or ppc64).
+///
+/// # Errors
+/// A file that cannot be read, is not well-formed XML, or does not say what the module
+/// documentation requires (file, line and column); an index without the architecture.
 pub fn import_cpu_map(dir: &Path, arch: Arch) -> Result<Catalog, CatalogError> {
     import_with(dir, arch, &read)
 }
 
-/// The importer over any file source: `read` gives the text of a path under `dir`.
+/// The importer over any file source: `read` gives the bytes of a path under `dir`.
 pub(crate) fn import_with(
     dir: &Path,
     arch: Arch,
-    read: &dyn Fn(&Path) -> Result<String, CatalogError>,
+    read: &dyn Fn(&Path) -> Result<Vec<u8>, CatalogError>,
 ) -> Result<Catalog, CatalogError> {
     let index_path = dir.join("index.xml");
     let index_name = index_path.display().to_string();
@@ -53,32 +74,13 @@ pub(crate) fn import_with(
             })
         }
     };
-    let text = read(&index_path)?;
-    let index = Xml::parse(&index_name, &text)?;
-    let root = index.root("cpus")?;
-    let arch_node = root
-        .children()
-        .filter(|n| n.is_element() && n.has_tag_name("arch"))
-        .find(|n| n.attribute("name") == Some(arch_name))
-        .ok_or_else(|| CatalogError::NoArch {
+    let bytes = read(&index_path)?;
+    let files = Xml::read(&index_name, &bytes, |x| x.index(arch_name))?.ok_or_else(|| {
+        CatalogError::NoArch {
             file: index_name.clone(),
             arch: arch_name.into(),
-        })?;
-    let mut files = Vec::new();
-    for n in arch_node.children().filter(Node::is_element) {
-        match n.tag_name().name() {
-            "include" => files.push(index.include(n)?),
-            "group" => {
-                for g in n.children().filter(Node::is_element) {
-                    if g.tag_name().name() != "include" {
-                        return Err(index.unexpected(g, "<include>"));
-                    }
-                    files.push(index.include(g)?);
-                }
-            }
-            _ => return Err(index.unexpected(n, "<include> or <group>")),
         }
-    }
+    })?;
     let dir_name = dir
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
@@ -90,84 +92,30 @@ pub(crate) fn import_with(
         features: Vec::new(),
         models: Vec::new(),
     };
-    let mut refs = Vec::new();
     let mut defs = Definitions::default();
-    for (file, _) in &files {
+    let mut names = Vec::with_capacity(files.len());
+    for file in &files {
         let path = dir.join(file);
         let name = path.display().to_string();
-        let text = read(&path)?;
-        let x = Xml::parse(&name, &text)?;
-        let root = x.root("cpus")?;
-        for n in root.children().filter(Node::is_element) {
-            match n.tag_name().name() {
-                "vendor" => {
-                    let v = x.vendor(n)?;
-                    defs.define(Kind::Vendor, &v.name, x.position(n))?;
-                    cat.vendors.push(v);
-                }
-                "feature" => {
-                    let f = x.feature(n)?;
-                    defs.define(Kind::Feature, &f.name, x.position(n))?;
-                    let mut own = HashSet::new();
-                    for a in f.aliases.iter().filter(|a| own.insert(a.name.as_str())) {
-                        defs.define(Kind::Alias, &a.name, x.position(n))?;
-                    }
-                    cat.features.push(f);
-                }
-                "model" => {
-                    let m = x.model(n, &mut refs)?;
-                    defs.define(Kind::Model, &m.name, x.position(n))?;
-                    cat.models.push(m);
-                }
-                _ => return Err(x.unexpected(n, "<vendor>, <feature> or <model>")),
-            }
-        }
+        let bytes = read(&path)?;
+        let index = names.len();
+        Xml::read(&name, &bytes, |x| x.data(index, &mut cat, &mut defs))?;
+        names.push(name);
     }
-    defs.check(&mut refs)?;
+    defs.check(&cat, &names)?;
     Ok(cat)
 }
 
-fn read(path: &Path) -> Result<String, CatalogError> {
-    let io = |source| CatalogError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+fn read(path: &Path) -> Result<Vec<u8>, CatalogError> {
     let mut buf = Vec::new();
+    // One byte beyond the limit lets the reader report the file as too large.
     std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut buf))
-        .map_err(io)?;
-    if buf.len() as u64 > MAX_FILE {
-        return Err(CatalogError::Input {
-            file: path.display().to_string(),
-            line: 1,
-            column: 1,
-            message: format!("file is larger than {MAX_FILE} bytes"),
-        });
-    }
-    String::from_utf8(buf).map_err(|e| CatalogError::Input {
-        file: path.display().to_string(),
-        line: 1,
-        column: 1,
-        message: format!("not utf-8 text: {e}"),
-    })
-}
-
-/// A place in a cpu_map file.
-struct Pos {
-    file: String,
-    line: u32,
-    column: u32,
-}
-
-impl Pos {
-    fn error(self, message: String) -> CatalogError {
-        CatalogError::Input {
-            file: self.file,
-            line: self.line,
-            column: self.column,
-            message,
-        }
-    }
+        .and_then(|f| f.take(MAX_FILE as u64 + 1).read_to_end(&mut buf))
+        .map_err(|source| CatalogError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    Ok(buf)
 }
 
 /// What a model refers to by name.
@@ -178,11 +126,13 @@ enum RefKind {
     Feature,
 }
 
-/// A name a model refers to, and where.
+/// A name a model refers to that was not defined when it was met: the model's index in
+/// the catalog, and where (file index, position).
 struct Ref {
     kind: RefKind,
-    model: String,
+    model: usize,
     name: String,
+    file: usize,
     at: Pos,
 }
 
@@ -195,19 +145,21 @@ enum Kind {
     Model,
 }
 
-/// The names defined so far. Checking them here, while positions are known, lets the
-/// common mistakes (duplicates, unknown names) point at the element at fault; compilation
-/// checks the rest (cycles, bits) and repeats these checks for catalogs from RON.
+type NameSet = HashSet<String, BuildHasherDefault<NameHasher>>;
+
+/// The names defined so far, and the references still to check.
 #[derive(Default)]
 struct Definitions {
-    vendors: HashSet<String>,
-    features: HashSet<String>,
-    aliases: HashSet<String>,
-    models: HashSet<String>,
+    vendors: NameSet,
+    features: NameSet,
+    aliases: NameSet,
+    models: NameSet,
+    refs: Vec<Ref>,
 }
 
 impl Definitions {
-    fn define(&mut self, kind: Kind, name: &str, at: Pos) -> Result<(), CatalogError> {
+    /// Defines `name`; a duplicate is an error at `at`.
+    fn define(&mut self, kind: Kind, name: &str, file: File, at: Pos) -> Result<(), CatalogError> {
         // Feature names and aliases share one namespace.
         let clash = matches!(kind, Kind::Feature | Kind::Alias)
             && (self.features.contains(name) || self.aliases.contains(name));
@@ -217,217 +169,510 @@ impl Definitions {
             Kind::Alias => (&mut self.aliases, "feature"),
             Kind::Model => (&mut self.models, "model"),
         };
-        if !set.insert(name.to_string()) || clash {
-            return Err(at.error(format!("duplicate {what} '{name}'")));
+        if clash || !set.insert(name.to_string()) {
+            return Err(file.at(at, format!("duplicate {what} '{name}'")));
         }
         Ok(())
     }
 
-    fn check(&self, refs: &mut Vec<Ref>) -> Result<(), CatalogError> {
-        for r in refs.drain(..) {
-            let (set, what) = match r.kind {
-                RefKind::Parent => (&self.models, "parent model"),
-                RefKind::Vendor => (&self.vendors, "vendor"),
-                RefKind::Feature => (&self.features, "feature"),
-            };
+    fn set(&self, kind: RefKind) -> (&NameSet, &'static str) {
+        match kind {
+            RefKind::Parent => (&self.models, "parent model"),
+            RefKind::Vendor => (&self.vendors, "vendor"),
+            RefKind::Feature => (&self.features, "feature"),
+        }
+    }
+
+    /// Notes a reference of model `model` (its index in the catalog) to `name` at `at` of
+    /// file `file`, unless `name` is defined already.
+    fn refer(&mut self, kind: RefKind, model: usize, name: &str, file: usize, at: Pos) {
+        if !self.set(kind).0.contains(name) {
+            self.refs.push(Ref {
+                kind,
+                model,
+                name: name.to_string(),
+                file,
+                at,
+            });
+        }
+    }
+
+    /// The first reference, in file order, to a name no file defines.
+    fn check(&self, cat: &Catalog, files: &[String]) -> Result<(), CatalogError> {
+        for r in &self.refs {
+            let (set, what) = self.set(r.kind);
             if !set.contains(&r.name) {
-                return Err(r
-                    .at
-                    .error(format!("model '{}': unknown {what} '{}'", r.model, r.name)));
+                let model = cat.models.get(r.model).map_or("", |m| m.name.as_str());
+                let file = File {
+                    name: files.get(r.file).map_or("", String::as_str),
+                };
+                return Err(file.at(
+                    r.at,
+                    format!("model '{model}': unknown {what} '{}'", r.name),
+                ));
             }
         }
         Ok(())
     }
 }
 
-/// One parsed XML file and its name, for errors.
-struct Xml<'a> {
-    file: &'a str,
-    doc: Document<'a>,
+/// A cpu_map file's name, and the errors about its elements.
+#[derive(Clone, Copy)]
+struct File<'a> {
+    name: &'a str,
 }
 
-impl<'a> Xml<'a> {
-    fn parse(file: &'a str, text: &'a str) -> Result<Xml<'a>, CatalogError> {
-        let opts = ParsingOptions {
-            allow_dtd: false,
-            nodes_limit: 1_000_000,
-            ..ParsingOptions::default()
-        };
-        let doc = Document::parse_with_options(text, opts).map_err(|e| {
-            let p = e.pos();
-            CatalogError::Input {
-                file: file.to_string(),
-                line: p.row,
-                column: p.col,
-                message: match e {
-                    roxmltree::Error::DtdDetected => "bad xml: a dtd is not allowed".to_string(),
-                    e => format!("bad xml: {e}"),
-                },
-            }
-        })?;
-        Ok(Xml { file, doc })
-    }
-
-    fn at(&self, byte: usize, message: String) -> CatalogError {
-        let p = self.doc.text_pos_at(byte);
+impl File<'_> {
+    fn at(self, pos: Pos, message: String) -> CatalogError {
         CatalogError::Input {
-            file: self.file.to_string(),
-            line: p.row,
-            column: p.col,
+            file: self.name.to_string(),
+            line: pos.line,
+            column: pos.column,
             message,
         }
     }
 
-    fn err(&self, n: Node, message: String) -> CatalogError {
-        self.at(n.range().start, message)
+    fn xml(self, e: XmlError) -> CatalogError {
+        let message = match e.kind() {
+            ErrorKind::Dtd => "bad xml: a dtd is not allowed".to_string(),
+            ErrorKind::TooLarge { limit } => format!("file is larger than {limit} bytes"),
+            kind => format!("bad xml: {kind}"),
+        };
+        self.at(e.pos(), message)
     }
 
-    fn unexpected(&self, n: Node, expected: &str) -> CatalogError {
+    fn err(self, e: &Element, message: String) -> CatalogError {
+        self.at(e.pos(), message)
+    }
+
+    fn unexpected(self, e: &Element, expected: &str) -> CatalogError {
         self.err(
-            n,
+            e,
             format!(
                 "unexpected element <{}>, expected {expected}",
-                n.tag_name().name()
+                e.local_name()
             ),
         )
     }
 
-    fn root(&self, tag: &str) -> Result<Node<'_, 'a>, CatalogError> {
-        let r = self.doc.root_element();
-        if r.tag_name().name() != tag {
-            return Err(self.unexpected(r, &format!("<{tag}>")));
-        }
-        Ok(r)
-    }
-
-    fn attr<'n>(&self, n: Node<'n, 'a>, name: &str) -> Result<&'n str, CatalogError> {
-        n.attribute(name).ok_or_else(|| {
+    fn attr<'e>(self, e: &Element<'e>, name: &str) -> Result<Cow<'e, str>, CatalogError> {
+        e.attr(name).ok_or_else(|| {
             self.err(
-                n,
-                format!("<{}> needs a '{name}' attribute", n.tag_name().name()),
+                e,
+                format!("<{}> needs a '{name}' attribute", e.local_name()),
             )
         })
     }
 
-    /// An error about attribute `name` of `n` (which exists), placed at its value.
-    fn bad_attr(&self, n: Node, name: &str, expected: &str) -> CatalogError {
-        let (byte, value) = match n.attribute_node(name) {
-            Some(a) => (a.range_value().start, a.value().to_string()),
-            None => (n.range().start, String::new()),
-        };
+    /// An error about attribute `name` of `e`, placed at its value (or at `e` when the
+    /// attribute is missing).
+    fn bad_attr(self, e: &Element, name: &str, expected: &str) -> CatalogError {
+        let value = e.attr(name).unwrap_or_default();
         self.at(
-            byte,
+            e.value_pos(name).unwrap_or(e.pos()),
             format!("attribute '{name}': expected {expected}, found '{value}'"),
         )
     }
 
-    fn number(&self, n: Node, name: &str) -> Result<u32, CatalogError> {
-        let s = self.attr(n, name)?;
-        parse_u32(s).ok_or_else(|| self.bad_attr(n, name, "a decimal or 0x-hex 32-bit number"))
+    fn number(self, e: &Element, name: &str) -> Result<u32, CatalogError> {
+        let s = self.attr(e, name)?;
+        parse_u32(&s).ok_or_else(|| self.bad_attr(e, name, "a decimal or 0x-hex 32-bit number"))
     }
 
-    fn opt_number(&self, n: Node, name: &str) -> Result<u32, CatalogError> {
-        match n.attribute(name) {
+    fn opt_number(self, e: &Element, name: &str) -> Result<u32, CatalogError> {
+        match e.attr(name) {
             None => Ok(0),
-            Some(_) => self.number(n, name),
+            Some(_) => self.number(e, name),
         }
     }
 
-    fn flag(&self, n: Node, name: &str, yes: &str, no: &str) -> Result<Option<bool>, CatalogError> {
-        match n.attribute(name) {
+    fn flag(
+        self,
+        e: &Element,
+        name: &str,
+        yes: &str,
+        no: &str,
+    ) -> Result<Option<bool>, CatalogError> {
+        match e.attr(name) {
             None => Ok(None),
             Some(v) if v == yes => Ok(Some(true)),
             Some(v) if v == no => Ok(Some(false)),
-            Some(_) => Err(self.bad_attr(n, name, &format!("'{yes}' or '{no}'"))),
+            Some(_) => Err(self.bad_attr(e, name, &format!("'{yes}' or '{no}'"))),
         }
     }
 
-    fn position(&self, n: Node) -> Pos {
-        let p = self.doc.text_pos_at(n.range().start);
-        Pos {
-            file: self.file.to_string(),
-            line: p.row,
-            column: p.col,
-        }
-    }
-
-    fn reference(&self, n: Node, kind: RefKind, model: &str, name: &str) -> Ref {
-        Ref {
-            kind,
-            model: model.to_string(),
-            name: name.to_string(),
-            at: self.position(n),
-        }
-    }
-
-    fn include(&self, n: Node) -> Result<(String, usize), CatalogError> {
-        let f = self.attr(n, "filename")?;
+    fn include(self, e: &Element) -> Result<String, CatalogError> {
+        let f = self.attr(e, "filename")?;
         if f.is_empty() || f.contains(['/', '\\']) || f == "." || f == ".." {
-            return Err(self.bad_attr(n, "filename", "a file name without directories"));
+            return Err(self.bad_attr(e, "filename", "a file name without directories"));
         }
-        Ok((f.to_string(), n.range().start))
+        Ok(f.into_owned())
     }
 
-    fn vendor(&self, n: Node) -> Result<Vendor, CatalogError> {
+    /// A child of `<arch>`: an include, or a group whose includes follow.
+    fn arch_child(self, e: &Element) -> Result<Option<String>, CatalogError> {
+        match e.local_name() {
+            "include" => self.include(e).map(Some),
+            "group" => Ok(None),
+            _ => Err(self.unexpected(e, "<include> or <group>")),
+        }
+    }
+
+    fn group_child(self, e: &Element) -> Result<String, CatalogError> {
+        if e.local_name() != "include" {
+            return Err(self.unexpected(e, "<include>"));
+        }
+        self.include(e)
+    }
+
+    fn vendor(self, e: &Element) -> Result<Vendor, CatalogError> {
         Ok(Vendor {
-            name: self.attr(n, "name")?.to_string(),
-            string: n.attribute("string").map(str::to_string),
+            name: self.attr(e, "name")?.into_owned(),
+            string: e.attr("string").map(Cow::into_owned),
         })
     }
 
-    fn feature(&self, n: Node) -> Result<Feature, CatalogError> {
-        let name = self.attr(n, "name")?.to_string();
-        let migratable = self.flag(n, "migratable", "yes", "no")?.unwrap_or(true);
-        let mut aliases = Vec::new();
-        let mut location = None;
-        for c in n.children().filter(Node::is_element) {
-            let loc = match c.tag_name().name() {
-                "alias" => {
-                    aliases.push(Alias {
-                        name: self.attr(c, "name")?.to_string(),
-                        source: self.attr(c, "source")?.to_string(),
-                    });
-                    continue;
-                }
-                "cpuid" => {
-                    let leaf = self.number(c, "eax_in")?;
-                    let subleaf = self.opt_number(c, "ecx_in")?;
-                    let regs = [
-                        (Reg::Eax, self.opt_number(c, "eax")?),
-                        (Reg::Ebx, self.opt_number(c, "ebx")?),
-                        (Reg::Ecx, self.opt_number(c, "ecx")?),
-                        (Reg::Edx, self.opt_number(c, "edx")?),
-                    ];
-                    let (reg, bit) = self.one_bit(c, &name, &regs)?;
+    /// A child of `<feature name=...>`: an alias, or a location.
+    fn feature_child(self, c: &Element, name: &str) -> Result<FeatureChild, CatalogError> {
+        Ok(match c.local_name() {
+            "alias" => FeatureChild::Alias(Alias {
+                name: self.attr(c, "name")?.into_owned().into(),
+                source: self.attr(c, "source")?.into_owned().into(),
+            }),
+            "cpuid" => {
+                let leaf = self.number(c, "eax_in")?;
+                let subleaf = self.opt_number(c, "ecx_in")?;
+                let regs = [
+                    (Reg::Eax, self.opt_number(c, "eax")?),
+                    (Reg::Ebx, self.opt_number(c, "ebx")?),
+                    (Reg::Ecx, self.opt_number(c, "ecx")?),
+                    (Reg::Edx, self.opt_number(c, "edx")?),
+                ];
+                let (reg, bit) = self.one_bit(c, name, &regs)?;
+                FeatureChild::Location(
                     Location::Cpuid {
                         leaf,
                         subleaf,
                         reg,
                         bit,
+                    },
+                    c.pos(),
+                )
+            }
+            "msr" => {
+                let index = self.number(c, "index")?;
+                let regs = [
+                    (Reg::Eax, self.opt_number(c, "eax")?),
+                    (Reg::Edx, self.opt_number(c, "edx")?),
+                ];
+                let (reg, bit) = self.one_bit(c, name, &regs)?;
+                FeatureChild::Location(Location::Msr { index, reg, bit }, c.pos())
+            }
+            _ => return Err(self.unexpected(c, "<alias>, <cpuid> or <msr>")),
+        })
+    }
+
+    /// The single set bit of a CPUID or MSR mask.
+    fn one_bit(
+        self,
+        e: &Element,
+        name: &str,
+        regs: &[(Reg, u32)],
+    ) -> Result<(Reg, u8), CatalogError> {
+        let mut set = regs.iter().filter(|(_, v)| *v != 0);
+        match (set.next(), set.next()) {
+            (Some(&(reg, v)), None) if v.count_ones() == 1 => Ok((reg, v.trailing_zeros() as u8)),
+            _ => Err(self.err(
+                e,
+                format!("feature '{name}': expected exactly one bit set in one register"),
+            )),
+        }
+    }
+
+    /// A child of `<model>`, applied to `m`; references go to `defs`.
+    fn model_child(
+        self,
+        c: &Element,
+        m: &mut Model,
+        at: ModelAt,
+        defs: &mut Definitions,
+    ) -> Result<(), CatalogError> {
+        let twice = |what: &str| self.err(c, format!("model '{}': more than one <{what}>", m.name));
+        let mut refer = |kind, name: &str| defs.refer(kind, at.model, name, at.file, c.pos());
+        match c.local_name() {
+            "model" => {
+                if m.parent.is_some() {
+                    return Err(twice("model"));
+                }
+                let parent = self.attr(c, "name")?.into_owned();
+                refer(RefKind::Parent, &parent);
+                m.parent = Some(parent);
+            }
+            "vendor" => {
+                if m.vendor.is_some() {
+                    return Err(twice("vendor"));
+                }
+                let vendor = self.attr(c, "name")?.into_owned();
+                refer(RefKind::Vendor, &vendor);
+                m.vendor = Some(vendor);
+            }
+            "decode" => {
+                if m.decode.is_some() {
+                    return Err(twice("decode"));
+                }
+                let host = self.flag(c, "host", "on", "off")?;
+                let guest = self.flag(c, "guest", "on", "off")?;
+                m.decode = Some(Decode {
+                    host: host.ok_or_else(|| self.bad_attr(c, "host", "'on' or 'off'"))?,
+                    guest: guest.ok_or_else(|| self.bad_attr(c, "guest", "'on' or 'off'"))?,
+                });
+            }
+            "check" => {
+                if self.attr(c, "partial")? != "compat" {
+                    return Err(self.bad_attr(c, "partial", "'compat'"));
+                }
+                m.check_compat = true;
+            }
+            "signature" => {
+                let steppings = match c.attr("stepping") {
+                    None => Vec::new(),
+                    Some(s) => parse_ranges(&s).ok_or_else(|| {
+                        self.bad_attr(c, "stepping", "stepping ranges such as '0-4' or '1,3'")
+                    })?,
+                };
+                m.signatures.push(Signature {
+                    family: self.number(c, "family")?,
+                    model: self.number(c, "model")?,
+                    steppings: steppings.into(),
+                });
+            }
+            "feature" => {
+                let name = self.attr(c, "name")?.into_owned();
+                let removed = self.flag(c, "removed", "yes", "no")?.unwrap_or(false);
+                let added = self.flag(c, "added", "yes", "no")?.unwrap_or(false);
+                refer(RefKind::Feature, &name);
+                match (removed, added) {
+                    (false, false) => m.features.push(name),
+                    (true, false) => m.removed.push(name),
+                    (false, true) => m.added.push(name),
+                    (true, true) => {
+                        return Err(self.err(
+                            c,
+                            format!("feature '{name}': both removed='yes' and added='yes'"),
+                        ))
                     }
                 }
-                "msr" => {
-                    let index = self.number(c, "index")?;
-                    let regs = [
-                        (Reg::Eax, self.opt_number(c, "eax")?),
-                        (Reg::Edx, self.opt_number(c, "edx")?),
-                    ];
-                    let (reg, bit) = self.one_bit(c, &name, &regs)?;
-                    Location::Msr { index, reg, bit }
-                }
-                _ => return Err(self.unexpected(c, "<alias>, <cpuid> or <msr>")),
-            };
-            if location.is_some() {
-                return Err(self.err(
-                    c,
-                    format!("feature '{name}': expected exactly one <cpuid> or <msr>"),
-                ));
             }
-            location = Some(loc);
+            "pvr" => {
+                let value = self.number(c, "value")?;
+                let mask = match c.attr("mask") {
+                    None => u32::MAX,
+                    Some(_) => self.number(c, "mask")?,
+                };
+                m.pvrs.push(Pvr { value, mask });
+            }
+            _ => {
+                return Err(self.unexpected(
+                    c,
+                    "<model>, <vendor>, <decode>, <check>, <signature>, <feature> or <pvr>",
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a model is: its index in the catalog and the index of its file.
+#[derive(Clone, Copy)]
+struct ModelAt {
+    model: usize,
+    file: usize,
+}
+
+/// A child of a `<feature>`.
+enum FeatureChild {
+    Alias(Alias),
+    Location(Location, Pos),
+}
+
+/// A child of a data file's `<cpus>`, read from its start tag.
+enum Item {
+    Vendor(Vendor, Pos),
+    Feature(String, bool, Pos),
+    Model(String, Pos),
+}
+
+/// One cpu_map file being read.
+struct Xml<'a> {
+    file: File<'a>,
+    r: Reader<&'a [u8]>,
+}
+
+impl<'a> Xml<'a> {
+    /// Reads the file `bytes` (named `name`) with `body`, which starts at the document;
+    /// the rest of the file is checked after `body` is done, and a syntax error anywhere
+    /// in the file wins over what `body` found wrong.
+    fn read<T>(
+        name: &'a str,
+        bytes: &'a [u8],
+        body: impl FnOnce(&mut Xml<'a>) -> Result<T, CatalogError>,
+    ) -> Result<T, CatalogError> {
+        let mut x = Xml {
+            file: File { name },
+            r: Reader::new(bytes, LIMITS),
+        };
+        let got = body(&mut x);
+        let file = x.file;
+        x.r.finish().map_err(|e| file.xml(e))?;
+        got
+    }
+
+    /// The next child of the current element, `None` after its end: `f` reads its start
+    /// tag; its content follows.
+    fn child<T>(
+        &mut self,
+        f: impl FnOnce(File<'a>, &Element) -> T,
+    ) -> Result<Option<T>, CatalogError> {
+        let file = self.file;
+        self.r.next_child(|e| f(file, e)).map_err(|e| file.xml(e))
+    }
+
+    /// Skips the rest of the element whose start tag was just read.
+    fn skip(&mut self) -> Result<(), CatalogError> {
+        let file = self.file;
+        self.r.skip_element().map_err(|e| file.xml(e))
+    }
+
+    /// Opens the root element, which must be `<cpus>`.
+    fn root(&mut self) -> Result<(), CatalogError> {
+        let root = self.child(|f, e| {
+            if e.local_name() == "cpus" {
+                Ok(())
+            } else {
+                Err(f.unexpected(e, "<cpus>"))
+            }
+        })?;
+        // a file without elements is the reader's error, reported by `read`
+        root.unwrap_or(Ok(()))
+    }
+
+    /// The data files `index.xml` names for `arch`, `None` when it has no such `<arch>`.
+    fn index(&mut self, arch: &str) -> Result<Option<Vec<String>>, CatalogError> {
+        self.root()?;
+        let mut files = None;
+        while let Some(found) = self
+            .child(|_, e| e.local_name() == "arch" && e.attr("name").is_some_and(|n| n == arch))?
+        {
+            if found && files.is_none() {
+                files = Some(self.includes()?);
+            } else {
+                self.skip()?;
+            }
+        }
+        Ok(files)
+    }
+
+    /// The includes of an `<arch>`, directly or in groups, in document order.
+    fn includes(&mut self) -> Result<Vec<String>, CatalogError> {
+        let mut files = Vec::new();
+        while let Some(child) = self.child(File::arch_child)? {
+            match child? {
+                Some(file) => {
+                    files.push(file);
+                    self.skip()?;
+                }
+                None => {
+                    while let Some(file) = self.child(File::group_child)? {
+                        files.push(file?);
+                        self.skip()?;
+                    }
+                }
+            }
+        }
+        Ok(files)
+    }
+
+    /// A data file (the `index`-th): its vendors, features and models go to `cat`.
+    fn data(
+        &mut self,
+        index: usize,
+        cat: &mut Catalog,
+        defs: &mut Definitions,
+    ) -> Result<(), CatalogError> {
+        self.root()?;
+        let file = self.file;
+        while let Some(item) = self.child(|f, e| -> Result<Item, CatalogError> {
+            Ok(match e.local_name() {
+                "vendor" => Item::Vendor(f.vendor(e)?, e.pos()),
+                "feature" => Item::Feature(
+                    f.attr(e, "name")?.into_owned(),
+                    f.flag(e, "migratable", "yes", "no")?.unwrap_or(true),
+                    e.pos(),
+                ),
+                "model" => Item::Model(f.attr(e, "name")?.into_owned(), e.pos()),
+                _ => return Err(f.unexpected(e, "<vendor>, <feature> or <model>")),
+            })
+        })? {
+            match item? {
+                Item::Vendor(v, at) => {
+                    self.skip()?;
+                    defs.define(Kind::Vendor, &v.name, file, at)?;
+                    cat.vendors.push(v);
+                }
+                Item::Feature(name, migratable, at) => {
+                    let f = self.feature(name, migratable, at)?;
+                    defs.define(Kind::Feature, &f.name, file, at)?;
+                    for (i, a) in f.aliases.iter().enumerate() {
+                        // the same alias twice on one feature (two sources) is one name
+                        if f.aliases[..i].iter().all(|b| b.name != a.name) {
+                            defs.define(Kind::Alias, &a.name, file, at)?;
+                        }
+                    }
+                    cat.features.push(f);
+                }
+                Item::Model(name, at) => {
+                    let m = self.model(
+                        name,
+                        ModelAt {
+                            model: cat.models.len(),
+                            file: index,
+                        },
+                        defs,
+                    )?;
+                    defs.define(Kind::Model, &m.name, file, at)?;
+                    cat.models.push(m);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn feature(
+        &mut self,
+        name: String,
+        migratable: bool,
+        at: Pos,
+    ) -> Result<Feature, CatalogError> {
+        let mut aliases = Vec::new();
+        let mut location = None;
+        while let Some(child) = self.child(|f, c| f.feature_child(c, &name))? {
+            match child? {
+                FeatureChild::Alias(a) => aliases.push(a),
+                FeatureChild::Location(loc, pos) => {
+                    if location.is_some() {
+                        return Err(self.file.at(
+                            pos,
+                            format!("feature '{name}': expected exactly one <cpuid> or <msr>"),
+                        ));
+                    }
+                    location = Some(loc);
+                }
+            }
+            self.skip()?;
         }
         let location = location.ok_or_else(|| {
-            self.err(
-                n,
+            self.file.at(
+                at,
                 format!("feature '{name}': expected a <cpuid> or <msr> child"),
             )
         })?;
@@ -439,21 +684,14 @@ impl<'a> Xml<'a> {
         })
     }
 
-    /// The single set bit of a CPUID or MSR mask.
-    fn one_bit(&self, n: Node, name: &str, regs: &[(Reg, u32)]) -> Result<(Reg, u8), CatalogError> {
-        let mut set = regs.iter().filter(|(_, v)| *v != 0);
-        match (set.next(), set.next()) {
-            (Some(&(reg, v)), None) if v.count_ones() == 1 => Ok((reg, v.trailing_zeros() as u8)),
-            _ => Err(self.err(
-                n,
-                format!("feature '{name}': expected exactly one bit set in one register"),
-            )),
-        }
-    }
-
-    fn model(&self, n: Node, refs: &mut Vec<Ref>) -> Result<Model, CatalogError> {
+    fn model(
+        &mut self,
+        name: String,
+        at: ModelAt,
+        defs: &mut Definitions,
+    ) -> Result<Model, CatalogError> {
         let mut m = Model {
-            name: self.attr(n, "name")?.to_string(),
+            name,
             parent: None,
             vendor: None,
             decode: None,
@@ -464,88 +702,9 @@ impl<'a> Xml<'a> {
             added: Vec::new(),
             pvrs: Vec::new(),
         };
-        for c in n.children().filter(Node::is_element) {
-            let twice =
-                |what: &str| self.err(c, format!("model '{}': more than one <{what}>", m.name));
-            match c.tag_name().name() {
-                "model" => {
-                    if m.parent.is_some() {
-                        return Err(twice("model"));
-                    }
-                    let parent = self.attr(c, "name")?.to_string();
-                    refs.push(self.reference(c, RefKind::Parent, &m.name, &parent));
-                    m.parent = Some(parent);
-                }
-                "vendor" => {
-                    if m.vendor.is_some() {
-                        return Err(twice("vendor"));
-                    }
-                    let vendor = self.attr(c, "name")?.to_string();
-                    refs.push(self.reference(c, RefKind::Vendor, &m.name, &vendor));
-                    m.vendor = Some(vendor);
-                }
-                "decode" => {
-                    if m.decode.is_some() {
-                        return Err(twice("decode"));
-                    }
-                    let host = self.flag(c, "host", "on", "off")?;
-                    let guest = self.flag(c, "guest", "on", "off")?;
-                    m.decode = Some(Decode {
-                        host: host.ok_or_else(|| self.bad_attr(c, "host", "'on' or 'off'"))?,
-                        guest: guest.ok_or_else(|| self.bad_attr(c, "guest", "'on' or 'off'"))?,
-                    });
-                }
-                "check" => {
-                    if self.attr(c, "partial")? != "compat" {
-                        return Err(self.bad_attr(c, "partial", "'compat'"));
-                    }
-                    m.check_compat = true;
-                }
-                "signature" => {
-                    let steppings = match c.attribute("stepping") {
-                        None => Vec::new(),
-                        Some(s) => parse_ranges(s).ok_or_else(|| {
-                            self.bad_attr(c, "stepping", "stepping ranges such as '0-4' or '1,3'")
-                        })?,
-                    };
-                    m.signatures.push(Signature {
-                        family: self.number(c, "family")?,
-                        model: self.number(c, "model")?,
-                        steppings,
-                    });
-                }
-                "feature" => {
-                    let name = self.attr(c, "name")?.to_string();
-                    let removed = self.flag(c, "removed", "yes", "no")?.unwrap_or(false);
-                    let added = self.flag(c, "added", "yes", "no")?.unwrap_or(false);
-                    refs.push(self.reference(c, RefKind::Feature, &m.name, &name));
-                    match (removed, added) {
-                        (false, false) => m.features.push(name),
-                        (true, false) => m.removed.push(name),
-                        (false, true) => m.added.push(name),
-                        (true, true) => {
-                            return Err(self.err(
-                                c,
-                                format!("feature '{name}': both removed='yes' and added='yes'"),
-                            ))
-                        }
-                    }
-                }
-                "pvr" => {
-                    let value = self.number(c, "value")?;
-                    let mask = match c.attribute("mask") {
-                        None => u32::MAX,
-                        Some(_) => self.number(c, "mask")?,
-                    };
-                    m.pvrs.push(Pvr { value, mask });
-                }
-                _ => {
-                    return Err(self.unexpected(
-                        c,
-                        "<model>, <vendor>, <decode>, <check>, <signature>, <feature> or <pvr>",
-                    ))
-                }
-            }
+        while let Some(done) = self.child(|f, c| f.model_child(c, &mut m, at, defs))? {
+            done?;
+            self.skip()?;
         }
         Ok(m)
     }

@@ -14,7 +14,9 @@ mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 mod import;
+mod index;
 mod load;
+mod ron;
 mod ron_io;
 pub mod schema;
 
@@ -22,5 +24,6 @@ pub use compile::{Compiled, FeatureInfo, ModelInfo, VendorInfo};
 pub use cpucompat_lattice::{Bit, FeatureSet};
 pub use error::CatalogError;
 pub use import::import_cpu_map;
+pub use index::NameIndex;
 pub use ron_io::{to_ron, WIDTH};
 pub use schema::*;

@@ -1,8 +1,10 @@
 //! Reading and writing catalog RON text.
 //!
-//! Reading is serde's (through the `ron` crate), with syntax errors mapped to
-//! `file:line:column`. Writing is done here by hand, so that the committed files have one
-//! stable, readable layout that [`to_ron`] reproduces byte for byte:
+//! Reading goes through the crate's RON reader (`crate::ron`): every syntax or schema error
+//! (an unknown field or variant, a missing field, a number out of range) is
+//! `file:line:column: message`. Fields the writer leaves out at their default may be left
+//! out. Writing is done here by hand, so that the committed files have one stable,
+//! readable layout that [`to_ron`] reproduces byte for byte:
 //!
 //! * one vendor and one feature per line; CPUID leaves, sub-leaves and MSR indices in
 //!   8-digit hex (as libvirt writes them); PVR values and masks in hex;
@@ -14,6 +16,7 @@
 //! The law checked by the tests: `to_ron(from_ron(to_ron(c))) == to_ron(c)` and
 //! `from_ron(to_ron(c)) == c` for every catalog `c`.
 use crate::error::CatalogError;
+use crate::ron;
 use crate::schema::{Alias, Arch, Catalog, Feature, Location, Model, Reg, Signature, Vendor};
 use std::fmt::Write;
 
@@ -25,21 +28,196 @@ const HEADER: &str = "// A cpucompat model catalog (see crates/catalog/src/schem
 
 impl Catalog {
     /// Parses catalog RON text; `file` names the text in errors.
+    ///
+    /// # Errors
+    /// The first syntax or schema error, at its line and column.
     pub fn from_ron(text: &str, file: &str) -> Result<Catalog, CatalogError> {
-        ron::from_str(text).map_err(|e| CatalogError::Input {
-            file: file.to_string(),
-            line: u32::try_from(e.span.start.line).unwrap_or(u32::MAX),
-            column: u32::try_from(e.span.start.col).unwrap_or(u32::MAX),
-            message: lowercase_first(&e.code.to_string()),
-        })
+        ron::parse(text)
+            .and_then(|v| read::catalog(&v))
+            .map_err(|e| CatalogError::at(file, e))
     }
 }
 
-fn lowercase_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
+/// The reading of each schema type from a RON value.
+mod read {
+    use crate::ron::{self, Obj, Value};
+    use crate::schema::{
+        Alias, Arch, Catalog, Decode, Feature, Location, Model, Pvr, Reg, Signature, Vendor,
+    };
+
+    pub(super) fn catalog(v: &Value) -> ron::Result<Catalog> {
+        let o = v.obj("Catalog")?;
+        o.only(&["arch", "source", "vendors", "features", "models"])?;
+        let arch = match o.req("arch")?.unit(&["X86", "Ppc64", "S390x"])? {
+            "X86" => Arch::X86,
+            "Ppc64" => Arch::Ppc64,
+            _ => Arch::S390x,
+        };
+        Ok(Catalog {
+            arch,
+            source: o.req("source")?.string()?,
+            vendors: list(o.req("vendors")?, vendor)?,
+            features: list(o.req("features")?, feature)?,
+            models: list(o.req("models")?, model)?,
+        })
+    }
+
+    fn list<T>(v: &Value, item: impl Fn(&Value) -> ron::Result<T>) -> ron::Result<Vec<T>> {
+        v.list()?.iter().map(item).collect()
+    }
+
+    /// An optional field: absent or `None` is `None`.
+    fn opt<'v>(o: &Obj<'v>, key: &str) -> ron::Result<Option<&'v Value>> {
+        match o.get(key) {
+            None => Ok(None),
+            Some(v) => v.option(),
+        }
+    }
+
+    /// A list field that may be left out (empty).
+    fn items<'v>(o: &Obj<'v>, key: &str) -> ron::Result<&'v [Value]> {
+        match o.get(key) {
+            None => Ok(&[]),
+            Some(v) => v.list(),
+        }
+    }
+
+    fn vendor(v: &Value) -> ron::Result<Vendor> {
+        let o = v.obj("Vendor")?;
+        o.only(&["name", "string"])?;
+        Ok(Vendor {
+            name: o.req("name")?.string()?,
+            string: opt(&o, "string")?.map(Value::string).transpose()?,
+        })
+    }
+
+    fn reg(v: &Value) -> ron::Result<Reg> {
+        Ok(match v.unit(&["Eax", "Ebx", "Ecx", "Edx"])? {
+            "Eax" => Reg::Eax,
+            "Ebx" => Reg::Ebx,
+            "Ecx" => Reg::Ecx,
+            _ => Reg::Edx,
+        })
+    }
+
+    fn location(v: &Value) -> ron::Result<Location> {
+        let (kind, o) = v.variant(&["Cpuid", "Msr"])?;
+        Ok(if kind == "Cpuid" {
+            o.only(&["leaf", "subleaf", "reg", "bit"])?;
+            Location::Cpuid {
+                leaf: o.req("leaf")?.uint("u32")?,
+                subleaf: o.req("subleaf")?.uint("u32")?,
+                reg: reg(o.req("reg")?)?,
+                bit: o.req("bit")?.uint("u8")?,
+            }
+        } else {
+            o.only(&["index", "reg", "bit"])?;
+            Location::Msr {
+                index: o.req("index")?.uint("u32")?,
+                reg: reg(o.req("reg")?)?,
+                bit: o.req("bit")?.uint("u8")?,
+            }
+        })
+    }
+
+    fn alias(v: &Value) -> ron::Result<Alias> {
+        let a = v.obj("Alias")?;
+        a.only(&["name", "source"])?;
+        Ok(Alias {
+            name: a.req("name")?.string()?.into(),
+            source: a.req("source")?.string()?.into(),
+        })
+    }
+
+    fn feature(v: &Value) -> ron::Result<Feature> {
+        let o = v.obj("Feature")?;
+        o.only(&["name", "location", "migratable", "aliases"])?;
+        Ok(Feature {
+            name: o.req("name")?.string()?,
+            location: location(o.req("location")?)?,
+            migratable: o.get("migratable").map_or(Ok(true), Value::boolean)?,
+            aliases: items(&o, "aliases")?
+                .iter()
+                .map(alias)
+                .collect::<ron::Result<_>>()?,
+        })
+    }
+
+    fn decode(v: &Value) -> ron::Result<Decode> {
+        let d = v.obj("Decode")?;
+        d.only(&["host", "guest"])?;
+        Ok(Decode {
+            host: d.req("host")?.boolean()?,
+            guest: d.req("guest")?.boolean()?,
+        })
+    }
+
+    fn signature(v: &Value) -> ron::Result<Signature> {
+        let s = v.obj("Signature")?;
+        s.only(&["family", "model", "steppings"])?;
+        let steppings = items(&s, "steppings")?
+            .iter()
+            .map(|r| {
+                let r = r.tuple(2)?;
+                Ok((r[0].uint("u8")?, r[1].uint("u8")?))
+            })
+            .collect::<ron::Result<Vec<_>>>()?;
+        Ok(Signature {
+            family: s.req("family")?.uint("u32")?,
+            model: s.req("model")?.uint("u32")?,
+            steppings: steppings.into(),
+        })
+    }
+
+    fn pvr(v: &Value) -> ron::Result<Pvr> {
+        let p = v.obj("Pvr")?;
+        p.only(&["value", "mask"])?;
+        Ok(Pvr {
+            value: p.req("value")?.uint("u32")?,
+            mask: p.req("mask")?.uint("u32")?,
+        })
+    }
+
+    fn model(v: &Value) -> ron::Result<Model> {
+        let o = v.obj("Model")?;
+        o.only(&[
+            "name",
+            "parent",
+            "vendor",
+            "decode",
+            "check_compat",
+            "signatures",
+            "features",
+            "removed",
+            "added",
+            "pvrs",
+        ])?;
+        let strings = |key| {
+            items(&o, key)?
+                .iter()
+                .map(Value::string)
+                .collect::<ron::Result<Vec<_>>>()
+        };
+        Ok(Model {
+            name: o.req("name")?.string()?,
+            parent: opt(&o, "parent")?.map(Value::string).transpose()?,
+            vendor: opt(&o, "vendor")?.map(Value::string).transpose()?,
+            decode: opt(&o, "decode")?.map(decode).transpose()?,
+            check_compat: o.get("check_compat").map_or(Ok(false), Value::boolean)?,
+            signatures: list_of(&o, "signatures", signature)?,
+            features: strings("features")?,
+            removed: strings("removed")?,
+            added: strings("added")?,
+            pvrs: list_of(&o, "pvrs", pvr)?,
+        })
+    }
+
+    fn list_of<T>(
+        o: &Obj,
+        key: &str,
+        item: impl Fn(&Value) -> ron::Result<T>,
+    ) -> ron::Result<Vec<T>> {
+        items(o, key)?.iter().map(item).collect()
     }
 }
 
@@ -136,9 +314,6 @@ fn location(l: &Location) -> String {
         Location::Msr { index, reg: r, bit } => {
             format!("Msr(index: {index:#010x}, reg: {}, bit: {bit})", reg(*r))
         }
-        Location::Facility(n) => format!("Facility({n})"),
-        Location::Bit { space, bit } => format!("Bit(space: {}, bit: {bit})", quote(space)),
-        Location::None => "None".to_string(),
     }
 }
 

@@ -4,7 +4,12 @@
 //! source: models name their parent and their own features; inheritance, aliases and
 //! removed/added features are resolved later, by compilation (see `compile`). The field
 //! order here is the field order of the committed RON files.
+//!
+//! The value types a compiled catalog shares with the schema ([`Alias`], [`Signature`],
+//! [`Location`], [`Decode`], [`Pvr`]) hold `Cow<'static, _>` where they hold text or lists,
+//! so that the build script can write the embedded catalogs as statics.
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Which architecture a catalog describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,8 +47,8 @@ pub struct Vendor {
     pub string: Option<String>,
 }
 
-/// Where a feature lives in the raw CPU data.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where an x86 feature lives in the raw CPU data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Location {
     /// An x86 CPUID output bit.
     Cpuid {
@@ -65,17 +70,6 @@ pub enum Location {
         /// Bit 0..=31, Lsb0.
         bit: u8,
     },
-    /// An s390x STFLE facility bit, numbered from the most significant bit of byte 0.
-    Facility(u16),
-    /// Any other numbered bit in a named space (s390x SCLP bits, CPACF subfunctions, ...).
-    Bit {
-        /// The space, e.g. `SCLP_CPU`, `KM`, `PLO`.
-        space: String,
-        /// The bit number within the space.
-        bit: u16,
-    },
-    /// A feature with no bit of its own (s390x `MISC`).
-    None,
 }
 
 /// An x86 register.
@@ -95,9 +89,9 @@ pub enum Reg {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alias {
     /// The other name.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Who uses it: `qemu`, `linux`.
-    pub source: String,
+    pub source: Cow<'static, str>,
 }
 
 /// A feature.
@@ -123,8 +117,8 @@ pub struct Signature {
     /// CPU model.
     pub model: u32,
     /// Stepping ranges `(lo, hi)` inclusive; empty means every stepping.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub steppings: Vec<(u8, u8)>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub steppings: Cow<'static, [(u8, u8)]>,
 }
 
 /// libvirt's `<decode host= guest=>`.

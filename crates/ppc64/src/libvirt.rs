@@ -168,16 +168,16 @@ impl LibvirtMap {
         let vendors = catalog.vendors();
         LibvirtMap::new(
             catalog.source(),
-            vendors.iter().map(|v| v.name.clone()).collect(),
+            vendors.iter().map(|v| v.name.to_string()).collect(),
             catalog
                 .models()
                 .iter()
                 .map(|m| {
                     LibvirtModel::new(
-                        m.name.clone(),
+                        m.name.to_string(),
                         m.vendor
                             .and_then(|i| vendors.get(i))
-                            .map(|v| v.name.clone()),
+                            .map(|v| v.name.to_string()),
                         m.pvrs.iter().map(|p| (p.value, p.mask)).collect(),
                     )
                 })

@@ -447,7 +447,7 @@ impl X86 {
         ModelInfo::new(
             m.name.clone(),
             m.vendor.map(|v| self.vendor_name(v).to_string()),
-            m.canonical.map(|c| models[c].name.clone()),
+            m.canonical.map(|c| models[c].name.to_string()),
         )
     }
 }

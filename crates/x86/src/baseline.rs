@@ -152,7 +152,7 @@ impl X86 {
                 if v as usize != mv {
                     return Err(X86Error::ModelVendorMismatch {
                         model_vendor: self.vendor_name(mv).to_string(),
-                        model: self.cat.models()[model].name.clone(),
+                        model: self.cat.models()[model].name.to_string(),
                         vendor: written().to_string(),
                         pos: known(cpu.pos),
                     });
@@ -205,7 +205,7 @@ impl X86 {
         let names: Vec<String> = meet
             .models
             .iter()
-            .map(|&m| self.cat.models()[m].name.clone())
+            .map(|&m| self.cat.models()[m].name.to_string())
             .collect();
         let det = Detected {
             features: base,
@@ -270,7 +270,7 @@ impl X86 {
             }
         }
         if !host {
-            for &r in &info.removed {
+            for &r in info.removed.iter() {
                 let name = self.cat.feature_name(r);
                 if !features.iter().any(|g| g.name == name) {
                     features.push(Feature {

@@ -395,7 +395,7 @@ impl X86 {
             }
         }
         if let Some(m) = named_model(&out).and_then(|m| self.cat.model(&m.name)) {
-            for &r in &self.cat.models()[m].removed {
+            for &r in self.cat.models()[m].removed.iter() {
                 let name = self.cat.feature_name(r);
                 if !out.features.iter().any(|f| f.name == name) {
                     out.features.push(Feature {

@@ -159,7 +159,7 @@ impl X86 {
             // Removed features become disables only when not already listed.
             let mut removed = FeatureSet::EMPTY;
             if req.kind == CpuKind::Guest {
-                for &r in &m.removed {
+                for &r in m.removed.iter() {
                     if !required.contains(r) && !disabled.contains(r) {
                         removed.insert(r);
                     }
@@ -187,7 +187,7 @@ impl X86 {
             } else if sig.is_some() && sig_matches(i) && !sig_matches(cur.model) {
                 true
             } else {
-                let preferred = req.preferred.contains(&m.name);
+                let preferred = req.preferred.iter().any(|p| *p == m.name);
                 cand.score < cur.score
                     || (cand.score == cur.score && cand.penalty < cur.penalty)
                     || (preferred && cand.penalty < cur.penalty)
@@ -206,7 +206,7 @@ impl X86 {
             .chain(best.disabled.iter().map(|b| (b, Policy::Disable)))
             .collect();
         if req.kind == CpuKind::Guest {
-            for &r in &models[best.model].removed {
+            for &r in models[best.model].removed.iter() {
                 if !features.iter().any(|&(b, _)| b == r) {
                     features.push((r, Policy::Disable));
                 }
@@ -250,7 +250,7 @@ impl X86 {
             check: None,
             arch: host.then(|| "x86_64".to_string()),
             model: Some(ModelRef {
-                name: model.name.clone(),
+                name: model.name.to_string(),
                 fallback: (!host).then_some(fallback),
                 vendor_id: None,
                 pos: Pos::default(),

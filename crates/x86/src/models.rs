@@ -41,11 +41,11 @@ impl X86 {
             .map(|m| {
                 let blockers = m.features - have;
                 ModelUsability {
-                    name: m.name.clone(),
+                    name: m.name.to_string(),
                     usable: blockers.is_empty(),
                     blockers: self.names(&blockers),
                     vendor: m.vendor.map(|v| self.vendor_name(v).to_string()),
-                    canonical: m.canonical.map(|c| models[c].name.clone()),
+                    canonical: m.canonical.map(|c| models[c].name.to_string()),
                 }
             })
             .collect())

@@ -149,9 +149,9 @@ pub(crate) struct Indexes {
 impl Indexes {
     pub(crate) fn new(cat: &Compiled) -> Indexes {
         Indexes {
-            features: Table::new(cat.features().iter().map(|f| f.name.as_str())),
-            models: Table::new(cat.models().iter().map(|m| m.name.as_str())),
-            vendors: Table::new(cat.vendors().iter().map(|v| v.name.as_str())),
+            features: Table::new(cat.features().iter().map(|f| f.name.as_ref())),
+            models: Table::new(cat.models().iter().map(|m| m.name.as_ref())),
+            vendors: Table::new(cat.vendors().iter().map(|v| v.name.as_ref())),
         }
     }
 
@@ -226,7 +226,7 @@ mod tests {
                     f.name
                 );
                 // near misses: a byte more, a byte less, the last byte changed
-                let mut longer = f.name.clone().into_bytes();
+                let mut longer = f.name.as_bytes().to_vec();
                 longer.push(b'x');
                 assert_eq!(ix.feature(&longer), None);
                 let n = f.name.as_bytes();

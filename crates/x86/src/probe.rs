@@ -357,7 +357,7 @@ mod tests {
     use super::*;
 
     fn record() -> HostRecord {
-        HostRecord::from_json(include_str!("../tests/data/kvm/intel-spr-pvm/host.json")).unwrap()
+        HostRecord::from_json(include_str!("../../../specs/kvm/intel-spr-pvm/host.json")).unwrap()
     }
 
     fn msrs(p: &HostProbe) -> Vec<(u32, u32, u32)> {

@@ -884,7 +884,7 @@ impl X86 {
 mod tests {
     use super::*;
 
-    const INTEL: &str = include_str!("../tests/data/kvm/intel-spr-pvm/host.json");
+    const INTEL: &str = include_str!("../../../specs/kvm/intel-spr-pvm/host.json");
 
     /// The reference Intel machine's record, changed by `edit`.
     fn record(edit: impl FnOnce(&mut HostRecord, &mut KvmAnswers)) -> HostRecord {

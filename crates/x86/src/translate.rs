@@ -85,7 +85,7 @@ impl X86 {
         }
         let mut out = cpu.clone();
         if let Some(m) = &mut out.model {
-            m.name = self.cat.models()[decoded.model].name.clone();
+            m.name = self.cat.models()[decoded.model].name.to_string();
         }
         out.features = list;
         Ok(out)

@@ -769,6 +769,8 @@ pub(crate) struct Lexer<R> {
     bom_checked: bool,
     /// Attributes of the last start tag.
     pub(crate) attrs: Vec<Attr>,
+    /// Where the whitespace handed over with the last tag ([`Lexed::ws`]) starts.
+    pub(crate) ws_pos: Pos,
 }
 
 impl<R: BufRead> Lexer<R> {
@@ -790,6 +792,7 @@ impl<R: BufRead> Lexer<R> {
             pin: std::cell::Cell::new(None),
             bom_checked: false,
             attrs: Vec::new(),
+            ws_pos: Pos { line: 1, column: 1 },
         }
     }
 
@@ -1076,6 +1079,7 @@ impl<R: BufRead> Lexer<R> {
             }
             let (start, len) = if ws > 0 {
                 // the whitespace is committed at once: the tag's position is the tracker's
+                self.ws_pos = self.tracker.pos();
                 match self.counted.take() {
                     Some((lines, last_nl)) => self.tracker.lines(lines, ws - last_nl),
                     None => self.tracker.columns(ws),

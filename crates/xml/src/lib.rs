@@ -34,6 +34,7 @@
 //! `unsafe`-free.
 pub mod model;
 pub mod qemucaps;
+pub mod reader;
 
 mod cpu;
 mod cpudata;
@@ -52,6 +53,7 @@ pub use cpudata::write_cpudata;
 pub use error::{ErrorKind, XmlError};
 pub use json::{cpu_from_json, cpu_to_json, cpudata_to_json};
 pub use model::*;
+pub use reader::{Element, EndTag, Event, Reader, Text};
 pub use write::write_cpu;
 
 pub use sniff::{sniff, sniff_reader, Form, Sniffed};

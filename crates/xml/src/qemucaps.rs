@@ -44,13 +44,16 @@
 //!   does not know, and `--migratable` falls back to the `cpu_map`'s marks;
 //! * the QEMU version, the flags and the machine list.
 //!
-//! Safety: the same rules as the rest of the crate — no DTD, no entity other than the
-//! predefined ones, [`Limits`] on size, depth and element count — and time linear in the
-//! input (positions are found through one table of line starts).
-use crate::error::{ErrorKind, XmlError};
+//! Reading goes through the crate's pull [`Reader`] (the one-pass lexer): the same rules
+//! as the rest of the crate — no DTD, no entity other than the predefined ones,
+//! [`Limits`] on size, depth and element count — and time linear in the input. A
+//! document that is not well formed is reported as such before any complaint about its
+//! content, wherever the two are.
+use crate::error::XmlError;
 use crate::model::{CpuDef, Pos};
+use crate::reader::{Element, Event, Reader};
 use crate::Limits;
-use roxmltree::Node;
+use std::borrow::Cow;
 
 /// A QEMU accelerator as the capabilities cache names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -287,297 +290,278 @@ pub enum HypervisorDoc {
 }
 
 /// Reads a `<qemuCaps>` or `<domainCapabilities>` document, with the default [`Limits`].
+///
+/// # Errors
+/// Input that is not well-formed XML, breaks a [`Limits`] bound, has another root, or
+/// does not say what the module documentation requires; at its line and column.
 pub fn parse_hypervisor(text: &str) -> Result<HypervisorDoc, XmlError> {
     let limits = Limits::default();
-    let doc = Doc::parse(text, &limits)?;
-    let root = doc.tree.root_element();
-    match root.tag_name().name() {
-        "qemuCaps" => Ok(HypervisorDoc::Cache(read_qemu_caps(&doc, root)?)),
-        "domainCapabilities" => Ok(HypervisorDoc::DomainCaps(read_domain_caps(
-            &doc, root, text, &limits,
-        )?)),
-        other => Err(XmlError::new(
-            doc.pos(root.range().start),
-            ErrorKind::Invalid(format!(
-                "expected <qemuCaps> (libvirt's QEMU capabilities cache) or \
-                 <domainCapabilities>, found <{other}>"
+    read_document(text, &limits, |r| {
+        let root = root(r)?;
+        match root.name.as_str() {
+            "qemuCaps" => Ok((HypervisorDoc::Cache(read_qemu_caps(r, &root)?), false)),
+            "domainCapabilities" => {
+                let (d, host_model) = read_domain_caps(r, &root)?;
+                Ok((HypervisorDoc::DomainCaps(d), host_model))
+            }
+            other => Err(XmlError::invalid(
+                root.pos,
+                format!(
+                    "expected <qemuCaps> (libvirt's QEMU capabilities cache) or \
+                     <domainCapabilities>, found <{other}>"
+                ),
             )),
+        }
+    })
+    .and_then(|(doc, host_model)| match doc {
+        HypervisorDoc::DomainCaps(d) if host_model => Ok(HypervisorDoc::DomainCaps(
+            with_host_model(d, text, &limits)?,
         )),
-    }
+        doc => Ok(doc),
+    })
 }
 
 /// Reads a `<qemuCaps>` document with the default [`Limits`].
+///
+/// # Errors
+/// As [`parse_hypervisor`]; another root element is an error.
 pub fn parse_qemu_caps(text: &str) -> Result<QemuCaps, XmlError> {
     parse_qemu_caps_with(text, &Limits::default())
 }
 
 /// [`parse_qemu_caps`] with explicit limits.
+///
+/// # Errors
+/// As [`parse_qemu_caps`].
 pub fn parse_qemu_caps_with(text: &str, limits: &Limits) -> Result<QemuCaps, XmlError> {
-    let doc = Doc::parse(text, limits)?;
-    let root = doc.tree.root_element();
-    doc.expect_root(root, "qemuCaps")?;
-    read_qemu_caps(&doc, root)
+    read_document(text, limits, |r| {
+        let root = root(r)?;
+        expect_root(&root, "qemuCaps")?;
+        read_qemu_caps(r, &root)
+    })
 }
 
 /// Reads a `<domainCapabilities>` document with the default [`Limits`].
+///
+/// # Errors
+/// As [`parse_hypervisor`]; another root element is an error.
 pub fn parse_domain_caps(text: &str) -> Result<DomainCaps, XmlError> {
     parse_domain_caps_with(text, &Limits::default())
 }
 
 /// [`parse_domain_caps`] with explicit limits.
+///
+/// # Errors
+/// As [`parse_domain_caps`].
 pub fn parse_domain_caps_with(text: &str, limits: &Limits) -> Result<DomainCaps, XmlError> {
-    let doc = Doc::parse(text, limits)?;
-    let root = doc.tree.root_element();
-    doc.expect_root(root, "domainCapabilities")?;
-    read_domain_caps(&doc, root, text, limits)
+    let (d, host_model) = read_document(text, limits, |r| {
+        let root = root(r)?;
+        expect_root(&root, "domainCapabilities")?;
+        read_domain_caps(r, &root)
+    })?;
+    if host_model {
+        return with_host_model(d, text, limits);
+    }
+    Ok(d)
 }
 
-/// The element [`maxphysaddr_limits`] wraps a file of several top-level elements in.
-const WRAPPER: &str = "cpucompat-wrapper";
-
-/// A parsed document and a table of line starts, for positions in linear time.
-struct Doc<'a> {
-    tree: roxmltree::Document<'a>,
-    /// The input (positions refer to it).
-    text: &'a str,
-    /// Byte offset of the start of every line of `text`.
-    lines: Vec<usize>,
-    /// When the tree was built from `text` with a wrapper start tag inserted: where, and
-    /// its length.
-    shift: Option<(usize, usize)>,
+/// The reader over `text`, handed to `read`; a document that is not well formed is
+/// reported as such before anything `read` found wrong with its content (the whole input
+/// is read either way).
+fn read_document<T>(
+    text: &str,
+    limits: &Limits,
+    read: impl FnOnce(&mut Reader<&[u8]>) -> Result<T, XmlError>,
+) -> Result<T, XmlError> {
+    let mut r = Reader::from_text(text, *limits);
+    let got = read(&mut r);
+    r.finish()?;
+    got
 }
 
-impl<'a> Doc<'a> {
-    fn parse(text: &'a str, limits: &Limits) -> Result<Doc<'a>, XmlError> {
-        Doc::parse_in(text, text, None, limits)
-    }
+/// The root element: its name and position.
+struct Root {
+    name: String,
+    pos: Pos,
+}
 
-    /// Parses `source`, which is `text` or `text` with a wrapper start tag of `shift.1`
-    /// bytes inserted at byte `shift.0` (and its end tag appended), so that a file of
-    /// several top-level elements reads as one document; positions refer to `text`.
-    fn parse_in(
-        source: &'a str,
-        text: &'a str,
-        shift: Option<(usize, usize)>,
-        limits: &Limits,
-    ) -> Result<Doc<'a>, XmlError> {
-        let lines: Vec<usize> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        if text.len() > limits.max_bytes {
-            return Err(XmlError::new(
-                position(text, &lines, limits.max_bytes),
-                ErrorKind::TooLarge {
-                    limit: limits.max_bytes,
-                },
-            ));
-        }
-        let nodes = limits
-            .max_elements
-            .saturating_mul(4)
-            .saturating_add(16)
-            .min(u32::MAX as usize) as u32;
-        let opts = roxmltree::ParsingOptions {
-            allow_dtd: false,
-            nodes_limit: nodes,
-            ..Default::default()
-        };
-        let tree = match roxmltree::Document::parse_with_options(source, opts) {
-            Ok(t) => t,
-            Err(e) => {
-                let p = e.pos();
-                let kind = match &e {
-                    roxmltree::Error::DtdDetected => ErrorKind::Dtd,
-                    roxmltree::Error::UnknownEntityReference(name, _) => {
-                        ErrorKind::UnknownEntity(name.clone())
-                    }
-                    roxmltree::Error::NodesLimitReached => ErrorKind::TooManyElements {
-                        limit: limits.max_elements,
-                    },
-                    other => {
-                        let s = other.to_string();
-                        let at = format!(" at {}", other.pos());
-                        let s = s.replacen(&at, "", 1);
-                        // The wrapper is ours: its end tag is where the input ends.
-                        ErrorKind::Syntax(s.replace(&format!("'{WRAPPER}'"), "the end of input"))
-                    }
-                };
-                let mut pos = Pos {
-                    line: p.row,
-                    column: p.col,
-                };
-                if let Some((at, len)) = shift {
-                    let inserted = position(text, &lines, at);
-                    if pos.line == inserted.line && pos.column > inserted.column {
-                        pos.column = pos.column.saturating_sub(len as u32).max(1);
-                    }
-                    // An error in the wrapper's end tag, appended to the last line, is at
-                    // the end of the input.
-                    let end = position(text, &lines, text.len());
-                    if (pos.line, pos.column) > (end.line, end.column) {
-                        pos = end;
-                    }
-                }
-                return Err(XmlError::new(pos, kind));
+fn root(r: &mut Reader<&[u8]>) -> Result<Root, XmlError> {
+    loop {
+        match r.next_event()? {
+            Some(Event::Start(e)) => {
+                return Ok(Root {
+                    name: e.local_name().to_string(),
+                    pos: e.pos(),
+                })
             }
-        };
-        let d = Doc {
-            tree,
-            text,
-            lines,
-            shift,
-        };
-        let wrapper = u32::from(shift.is_some());
-        // Depth and element count, in one walk in document order (a parent comes before
-        // its children, so its depth is known when they are met).
-        let mut depth: Vec<u32> = vec![0; d.tree.descendants().count()];
-        let mut elements = 0usize;
-        for n in d.tree.descendants().filter(|n| n.is_element()) {
-            let here = n.parent().map_or(0, |p| depth[p.id().get_usize()]) + 1;
-            depth[n.id().get_usize()] = here;
-            elements += 1;
-            if here > limits.max_depth + wrapper {
-                return Err(XmlError::new(
-                    d.pos(n.range().start),
-                    ErrorKind::TooDeep {
-                        limit: limits.max_depth,
-                    },
-                ));
-            }
-            if elements > limits.max_elements + wrapper as usize {
-                return Err(XmlError::new(
-                    d.pos(n.range().start),
-                    ErrorKind::TooManyElements {
-                        limit: limits.max_elements,
-                    },
-                ));
-            }
+            Some(_) => {}
+            // the reader reports a document without elements itself
+            None => return Err(XmlError::syntax(Pos::default(), "no element found")),
         }
-        Ok(d)
-    }
-
-    fn pos(&self, offset: usize) -> Pos {
-        let offset = match self.shift {
-            Some((at, len)) if offset >= at => offset.saturating_sub(len).max(at),
-            _ => offset,
-        };
-        position(self.text, &self.lines, offset)
-    }
-
-    fn node(&self, n: Node) -> Pos {
-        self.pos(n.range().start)
-    }
-
-    fn attr_pos(&self, n: Node, name: &str) -> Pos {
-        match n.attribute_node(name) {
-            Some(a) => self.pos(a.range().start),
-            None => self.node(n),
-        }
-    }
-
-    fn expect_root(&self, root: Node, name: &str) -> Result<(), XmlError> {
-        if root.tag_name().name() == name {
-            return Ok(());
-        }
-        Err(XmlError::new(
-            self.node(root),
-            ErrorKind::Invalid(format!(
-                "expected a <{name}> element, found <{}>",
-                root.tag_name().name()
-            )),
-        ))
-    }
-
-    fn invalid(&self, n: Node, msg: impl Into<String>) -> XmlError {
-        XmlError::new(self.node(n), ErrorKind::Invalid(msg.into()))
-    }
-
-    fn required_attr<'n>(&self, n: Node<'n, 'n>, name: &str) -> Result<&'n str, XmlError> {
-        n.attribute(name).ok_or_else(|| {
-            self.invalid(
-                n,
-                format!(
-                    "<{}> is missing the '{name}' attribute",
-                    n.tag_name().name()
-                ),
-            )
-        })
-    }
-
-    fn bad_value(&self, n: Node, name: &str, value: &str, expected: &str) -> XmlError {
-        XmlError::new(
-            self.attr_pos(n, name),
-            ErrorKind::Invalid(format!(
-                "invalid {name}='{value}' on <{}>: expected {expected}",
-                n.tag_name().name()
-            )),
-        )
-    }
-
-    fn accel(&self, n: Node) -> Result<Accel, XmlError> {
-        let v = self.required_attr(n, "type")?;
-        Accel::from_cache(v).ok_or_else(|| self.bad_value(n, "type", v, "one of kvm, tcg, hvf"))
-    }
-
-    fn yes_no(&self, n: Node, name: &str) -> Result<Option<bool>, XmlError> {
-        match n.attribute(name) {
-            None => Ok(None),
-            Some("yes") => Ok(Some(true)),
-            Some("no") => Ok(Some(false)),
-            Some(v) => Err(self.bad_value(n, name, v, "yes or no")),
-        }
-    }
-
-    fn usable(&self, n: Node) -> Result<Usable, XmlError> {
-        match n.attribute("usable") {
-            None | Some("unknown") => Ok(Usable::Unknown),
-            Some("yes") => Ok(Usable::Yes),
-            Some("no") => Ok(Usable::No),
-            Some(v) => Err(self.bad_value(n, "usable", v, "one of yes, no, unknown")),
-        }
-    }
-
-    /// The text of an element that holds only text.
-    fn text_of(&self, n: Node) -> Result<String, XmlError> {
-        let mut s = String::new();
-        for c in n.children() {
-            if c.is_element() {
-                return Err(XmlError::new(
-                    self.node(c),
-                    ErrorKind::Invalid(format!(
-                        "<{}> may contain only text, found <{}>",
-                        n.tag_name().name(),
-                        c.tag_name().name()
-                    )),
-                ));
-            }
-            if c.is_text() {
-                s.push_str(c.text().unwrap_or_default());
-            }
-        }
-        Ok(s)
     }
 }
 
-/// A byte offset as a 1-based line and column (in characters), through the table of line
-/// starts: a binary search and a walk over one line.
-fn position(text: &str, lines: &[usize], offset: usize) -> Pos {
-    let offset = offset.min(text.len());
-    let line = lines.partition_point(|&s| s <= offset).max(1);
-    let start = lines[line - 1];
-    let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
-    Pos {
-        line: line as u32,
-        column: column as u32,
+fn expect_root(root: &Root, name: &str) -> Result<(), XmlError> {
+    if root.name == name {
+        return Ok(());
+    }
+    Err(XmlError::invalid(
+        root.pos,
+        format!("expected a <{name}> element, found <{}>", root.name),
+    ))
+}
+
+/// The next child of the element being read, classified by `f` while its start tag is at
+/// hand: `Some` for a child element in no namespace (children in a namespace are skipped),
+/// `None` at the element's end.
+fn child<T>(r: &mut Reader<&[u8]>, f: impl FnOnce(&Element) -> T) -> Result<Option<T>, XmlError> {
+    let mut f = Some(f);
+    loop {
+        let got = r.next_child(|e| (!e.in_namespace()).then(|| f.take().map(|f| f(e))))?;
+        match got {
+            None => return Ok(None),
+            Some(Some(t)) => return Ok(t),
+            Some(None) => r.skip_element()?,
+        }
     }
 }
 
-fn elements<'a, 'input>(n: Node<'a, 'input>) -> impl Iterator<Item = Node<'a, 'input>> {
-    n.children()
-        .filter(|c| c.is_element() && c.tag_name().namespace().is_none())
+/// `<{element}> is missing the '{name}' attribute`.
+fn required(e: &Element, name: &str) -> Result<String, XmlError> {
+    match e.attr(name) {
+        Some(v) => Ok(v.into_owned()),
+        None => Err(XmlError::invalid(
+            e.pos(),
+            format!("<{}> is missing the '{name}' attribute", e.local_name()),
+        )),
+    }
 }
 
-fn read_qemu_caps(doc: &Doc, root: Node) -> Result<QemuCaps, XmlError> {
+/// `invalid {name}='{value}' on <{element}>: expected {expected}`, at the attribute.
+fn bad_value(e: &Element, name: &str, value: &str, expected: &str) -> XmlError {
+    XmlError::invalid(
+        e.attr_pos(name).unwrap_or(e.pos()),
+        format!(
+            "invalid {name}='{value}' on <{}>: expected {expected}",
+            e.local_name()
+        ),
+    )
+}
+
+fn accel(e: &Element) -> Result<Accel, XmlError> {
+    let v = required(e, "type")?;
+    Accel::from_cache(&v).ok_or_else(|| bad_value(e, "type", &v, "one of kvm, tcg, hvf"))
+}
+
+fn yes_no(e: &Element, name: &str) -> Result<Option<bool>, XmlError> {
+    match e.attr(name).as_deref() {
+        None => Ok(None),
+        Some("yes") => Ok(Some(true)),
+        Some("no") => Ok(Some(false)),
+        Some(v) => Err(bad_value(e, name, v, "yes or no")),
+    }
+}
+
+fn usable(e: &Element) -> Result<Usable, XmlError> {
+    match e.attr("usable").as_deref() {
+        None | Some("unknown") => Ok(Usable::Unknown),
+        Some("yes") => Ok(Usable::Yes),
+        Some("no") => Ok(Usable::No),
+        Some(v) => Err(bad_value(e, "usable", v, "one of yes, no, unknown")),
+    }
+}
+
+/// The text of the element whose start tag was just read, which must hold only text
+/// (comments and processing instructions aside); `name` is its name.
+fn text_of(r: &mut Reader<&[u8]>, name: &str) -> Result<String, XmlError> {
+    let mut s = String::new();
+    loop {
+        match r.next_event()? {
+            Some(Event::Text(t)) => t.push_to(&mut s),
+            Some(Event::Start(c)) => {
+                return Err(XmlError::invalid(
+                    c.pos(),
+                    format!("<{name}> may contain only text, found <{}>", c.local_name()),
+                ))
+            }
+            Some(Event::End(_)) | None => return Ok(s),
+        }
+    }
+}
+
+/// What a child of `<qemuCaps>` is.
+enum CacheItem {
+    Emulator,
+    Arch,
+    Version(Pos),
+    Package,
+    Flag(Result<String, XmlError>),
+    CpuData(Option<String>),
+    HostCpu(Pos, Result<Accel, XmlError>, HostCpuHead),
+    Cpu(CpuHead),
+    Machine(Result<MachineType, XmlError>),
+    Other,
+}
+
+/// What the start tag of a `<hostCPU>` says (checked in libvirt's order after its accel).
+struct HostCpuHead {
+    model: Result<String, XmlError>,
+    migratability: Result<bool, XmlError>,
+}
+
+/// What the start tag of a cache `<cpu>` says; checked after its blockers.
+struct CpuHead {
+    accel: Result<Accel, XmlError>,
+    name: Result<String, XmlError>,
+    typename: Option<String>,
+    usable: Result<Usable, XmlError>,
+    deprecated: Result<Option<bool>, XmlError>,
+    pos: Pos,
+}
+
+fn cache_item(e: &Element) -> CacheItem {
+    match e.name() {
+        "emulator" => CacheItem::Emulator,
+        "arch" => CacheItem::Arch,
+        "version" => CacheItem::Version(e.pos()),
+        "package" => CacheItem::Package,
+        "flag" => CacheItem::Flag(required(e, "name")),
+        "cpudata" => CacheItem::CpuData(e.attr("arch").map(Cow::into_owned)),
+        "hostCPU" => CacheItem::HostCpu(
+            e.pos(),
+            accel(e),
+            HostCpuHead {
+                model: required(e, "model"),
+                migratability: yes_no(e, "migratability").and_then(|m| {
+                    m.ok_or_else(|| {
+                        XmlError::invalid(
+                            e.pos(),
+                            "<hostCPU> is missing the 'migratability' attribute",
+                        )
+                    })
+                }),
+            },
+        ),
+        "cpu" => CacheItem::Cpu(CpuHead {
+            accel: accel(e),
+            name: required(e, "name"),
+            typename: e.attr("typename").map(Cow::into_owned),
+            usable: usable(e),
+            deprecated: yes_no(e, "deprecated"),
+            pos: e.pos(),
+        }),
+        "machine" => CacheItem::Machine(accel(e).and_then(|accel| {
+            Ok(MachineType {
+                accel,
+                name: required(e, "name")?,
+                alias: e.attr("alias").map(Cow::into_owned),
+            })
+        })),
+        _ => CacheItem::Other,
+    }
+}
+
+fn read_qemu_caps(r: &mut Reader<&[u8]>, root: &Root) -> Result<QemuCaps, XmlError> {
     let mut emulator = None;
     let mut arch = None;
     let mut caps = QemuCaps {
@@ -591,20 +575,20 @@ fn read_qemu_caps(doc: &Doc, root: Node) -> Result<QemuCaps, XmlError> {
         definitions: Vec::new(),
         machines: Vec::new(),
     };
-    for c in elements(root) {
-        match c.tag_name().name() {
-            "emulator" => emulator = Some(doc.text_of(c)?),
-            "arch" => arch = Some(doc.text_of(c)?),
-            "version" => {
-                let t = doc.text_of(c)?;
+    while let Some(item) = child(r, cache_item)? {
+        match item {
+            CacheItem::Emulator => emulator = Some(text_of(r, "emulator")?),
+            CacheItem::Arch => arch = Some(text_of(r, "arch")?),
+            CacheItem::Version(pos) => {
+                let t = text_of(r, "version")?;
                 let v = t.trim();
                 caps.version = Some(
                     v.parse::<u64>()
                         .ok()
                         .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
                         .ok_or_else(|| {
-                            doc.invalid(
-                                c,
+                            XmlError::invalid(
+                                pos,
                                 format!(
                                     "invalid <version> '{v}': expected an unsigned decimal number"
                                 ),
@@ -612,14 +596,20 @@ fn read_qemu_caps(doc: &Doc, root: Node) -> Result<QemuCaps, XmlError> {
                         })?,
                 );
             }
-            "package" => caps.package = Some(doc.text_of(c)?),
-            "flag" => caps.flags.push(doc.required_attr(c, "name")?.to_string()),
-            "cpudata" => caps.host_data_arch = c.attribute("arch").map(str::to_string),
-            "hostCPU" => {
-                let accel = doc.accel(c)?;
+            CacheItem::Package => caps.package = Some(text_of(r, "package")?),
+            CacheItem::Flag(name) => {
+                caps.flags.push(name?);
+                r.skip_element()?;
+            }
+            CacheItem::CpuData(a) => {
+                caps.host_data_arch = a;
+                r.skip_element()?;
+            }
+            CacheItem::HostCpu(pos, accel, head) => {
+                let accel = accel?;
                 if let Some(first) = caps.host_cpus.iter().find(|h| h.accel == accel) {
-                    return Err(doc.invalid(
-                        c,
+                    return Err(XmlError::invalid(
+                        pos,
                         format!(
                             "a second <hostCPU type='{}'> (first at {}:{})",
                             accel.cache_name(),
@@ -628,98 +618,114 @@ fn read_qemu_caps(doc: &Doc, root: Node) -> Result<QemuCaps, XmlError> {
                         ),
                     ));
                 }
-                caps.host_cpus.push(read_host_cpu(doc, c, accel)?);
+                caps.host_cpus.push(read_host_cpu(r, pos, accel, head)?);
             }
-            "cpu" => {
-                let accel = doc.accel(c)?;
+            CacheItem::Cpu(head) => {
+                let accel = head.accel?;
                 let mut blockers = Vec::new();
-                for b in elements(c) {
-                    if b.tag_name().name() == "blocker" {
-                        blockers.push(doc.required_attr(b, "name")?.to_string());
+                while let Some(blocker) =
+                    child(r, |b| (b.name() == "blocker").then(|| required(b, "name")))?
+                {
+                    if let Some(name) = blocker {
+                        blockers.push(name?);
                     }
+                    r.skip_element()?;
                 }
                 caps.definitions.push(CpuDefinition {
                     accel,
-                    name: doc.required_attr(c, "name")?.to_string(),
-                    typename: c.attribute("typename").map(str::to_string),
-                    usable: doc.usable(c)?,
-                    deprecated: doc.yes_no(c, "deprecated")?.unwrap_or(false),
+                    name: head.name?,
+                    typename: head.typename,
+                    usable: head.usable?,
+                    deprecated: head.deprecated?.unwrap_or(false),
                     blockers,
-                    pos: doc.node(c),
+                    pos: head.pos,
                 });
             }
-            "machine" => caps.machines.push(MachineType {
-                accel: doc.accel(c)?,
-                name: doc.required_attr(c, "name")?.to_string(),
-                alias: c.attribute("alias").map(str::to_string),
-            }),
-            _ => {}
+            CacheItem::Machine(m) => {
+                caps.machines.push(m?);
+                r.skip_element()?;
+            }
+            CacheItem::Other => r.skip_element()?,
         }
     }
-    caps.emulator = non_empty(doc, root, emulator, "emulator")?;
-    caps.arch = non_empty(doc, root, arch, "arch")?;
+    caps.emulator = non_empty(root, emulator, "emulator")?;
+    caps.arch = non_empty(root, arch, "arch")?;
     Ok(caps)
 }
 
-fn non_empty(doc: &Doc, root: Node, v: Option<String>, name: &str) -> Result<String, XmlError> {
+fn non_empty(root: &Root, v: Option<String>, name: &str) -> Result<String, XmlError> {
     match v {
         Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        Some(_) => Err(doc.invalid(root, format!("<{name}> is empty"))),
-        None => Err(doc.invalid(
-            root,
-            format!("<{}> has no <{name}>", root.tag_name().name()),
+        Some(_) => Err(XmlError::invalid(root.pos, format!("<{name}> is empty"))),
+        None => Err(XmlError::invalid(
+            root.pos,
+            format!("<{}> has no <{name}>", root.name),
         )),
     }
 }
 
-fn read_host_cpu(doc: &Doc, n: Node, accel: Accel) -> Result<HostCpuInfo, XmlError> {
-    let model = doc.required_attr(n, "model")?.to_string();
-    let migratability = doc
-        .yes_no(n, "migratability")?
-        .ok_or_else(|| doc.invalid(n, "<hostCPU> is missing the 'migratability' attribute"))?;
+/// A `<property>` of a `<hostCPU>`, checked in libvirt's order.
+fn property(p: &Element) -> Result<HostCpuProperty, XmlError> {
+    let name = required(p, "name")?;
+    let ty = required(p, "type")?;
+    let raw = required(p, "value")?;
+    let value = match ty.as_str() {
+        "boolean" => match raw.as_str() {
+            "true" => PropValue::Boolean(true),
+            "false" => PropValue::Boolean(false),
+            v => return Err(bad_value(p, "value", v, "true or false")),
+        },
+        "number" => PropValue::Number(
+            raw.parse::<i64>()
+                .map_err(|_| bad_value(p, "value", &raw, "a decimal number"))?,
+        ),
+        "string" => PropValue::String(raw),
+        v => return Err(bad_value(p, "type", v, "one of boolean, number, string")),
+    };
+    Ok(HostCpuProperty {
+        name,
+        value,
+        migratable: yes_no(p, "migratable")?,
+        pos: p.pos(),
+    })
+}
+
+fn read_host_cpu(
+    r: &mut Reader<&[u8]>,
+    pos: Pos,
+    accel: Accel,
+    head: HostCpuHead,
+) -> Result<HostCpuInfo, XmlError> {
+    let model = head.model?;
+    let migratability = head.migratability?;
     let mut props = Vec::new();
-    for p in elements(n) {
-        if p.tag_name().name() != "property" {
-            continue;
+    while let Some(prop) = child(r, |p| (p.name() == "property").then(|| property(p)))? {
+        if let Some(p) = prop {
+            props.push(p?);
         }
-        let name = doc.required_attr(p, "name")?.to_string();
-        let ty = doc.required_attr(p, "type")?;
-        let raw = doc.required_attr(p, "value")?;
-        let value = match ty {
-            "boolean" => match raw {
-                "true" => PropValue::Boolean(true),
-                "false" => PropValue::Boolean(false),
-                v => return Err(doc.bad_value(p, "value", v, "true or false")),
-            },
-            "number" => PropValue::Number(
-                raw.parse::<i64>()
-                    .map_err(|_| doc.bad_value(p, "value", raw, "a decimal number"))?,
-            ),
-            "string" => PropValue::String(raw.to_string()),
-            v => return Err(doc.bad_value(p, "type", v, "one of boolean, number, string")),
-        };
-        props.push(HostCpuProperty {
-            name,
-            value,
-            migratable: doc.yes_no(p, "migratable")?,
-            pos: doc.node(p),
-        });
+        r.skip_element()?;
     }
     Ok(HostCpuInfo {
         accel,
         model,
         migratability,
         props,
-        pos: doc.node(n),
+        pos,
     })
 }
 
-fn read_domain_caps(
-    doc: &Doc,
-    root: Node,
-    text: &str,
-    limits: &Limits,
-) -> Result<DomainCaps, XmlError> {
+/// What a child of `<domainCapabilities>` is.
+enum DomItem {
+    Path,
+    Domain,
+    Machine,
+    Arch,
+    Cpu,
+    Other,
+}
+
+/// The domcapabilities document but its host model, and whether that mode is supported.
+fn read_domain_caps(r: &mut Reader<&[u8]>, root: &Root) -> Result<(DomainCaps, bool), XmlError> {
     let mut out = DomainCaps {
         path: None,
         domain: String::new(),
@@ -731,71 +737,132 @@ fn read_domain_caps(
     let mut domain = None;
     let mut arch = None;
     let mut host_model_supported = false;
-    for c in elements(root) {
-        match c.tag_name().name() {
-            "path" => out.path = Some(doc.text_of(c)?.trim().to_string()),
-            "domain" => domain = Some(doc.text_of(c)?),
-            "machine" => out.machine = Some(doc.text_of(c)?.trim().to_string()),
-            "arch" => arch = Some(doc.text_of(c)?),
-            "cpu" => {
-                for mode in elements(c).filter(|m| m.tag_name().name() == "mode") {
-                    let supported = mode.attribute("supported") == Some("yes");
-                    match mode.attribute("name") {
-                        Some("host-model") => host_model_supported |= supported,
-                        Some("custom") if supported => {
-                            out.custom_models = read_custom_models(doc, mode)?
-                        }
-                        _ => {}
+    loop {
+        let item = child(r, |e| match e.name() {
+            "path" => DomItem::Path,
+            "domain" => DomItem::Domain,
+            "machine" => DomItem::Machine,
+            "arch" => DomItem::Arch,
+            "cpu" => DomItem::Cpu,
+            _ => DomItem::Other,
+        })?;
+        let Some(item) = item else {
+            break;
+        };
+        match item {
+            DomItem::Path => out.path = Some(text_of(r, "path")?.trim().to_string()),
+            DomItem::Domain => domain = Some(text_of(r, "domain")?),
+            DomItem::Machine => out.machine = Some(text_of(r, "machine")?.trim().to_string()),
+            DomItem::Arch => arch = Some(text_of(r, "arch")?),
+            DomItem::Cpu => loop {
+                // (is a <mode>, supported, name)
+                let mode = child(r, |m| {
+                    (m.name() == "mode").then(|| {
+                        (
+                            m.attr("supported").as_deref() == Some("yes"),
+                            m.attr("name").map(Cow::into_owned),
+                        )
+                    })
+                })?;
+                let Some(mode) = mode else {
+                    break;
+                };
+                match mode {
+                    Some((supported, Some(name))) if name == "host-model" => {
+                        host_model_supported |= supported;
+                        r.skip_element()?;
                     }
+                    Some((true, Some(name))) if name == "custom" => {
+                        out.custom_models = read_custom_models(r)?;
+                    }
+                    _ => r.skip_element()?,
                 }
-            }
-            _ => {}
+            },
+            DomItem::Other => r.skip_element()?,
         }
     }
-    out.domain = non_empty(doc, root, domain, "domain")?;
-    out.arch = non_empty(doc, root, arch, "arch")?;
-    if host_model_supported {
-        // The crate's CPU reader selects exactly this <mode> in a domcapabilities document.
-        let mut cpus = crate::parse_cpus_with(text, limits)?;
-        if !cpus.is_empty() {
-            out.host_model = Some(cpus.swap_remove(0));
-        }
-    }
-    Ok(out)
+    out.domain = non_empty(root, domain, "domain")?;
+    out.arch = non_empty(root, arch, "arch")?;
+    Ok((out, host_model_supported))
 }
 
-fn read_custom_models(doc: &Doc, mode: Node) -> Result<Vec<DomCapsModel>, XmlError> {
+/// The host-model `<mode>` of a domcapabilities document, read by the crate's CPU reader,
+/// which selects exactly that element.
+fn with_host_model(mut d: DomainCaps, text: &str, limits: &Limits) -> Result<DomainCaps, XmlError> {
+    let mut cpus = crate::parse_cpus_with(text, limits)?;
+    if !cpus.is_empty() {
+        d.host_model = Some(cpus.swap_remove(0));
+    }
+    Ok(d)
+}
+
+/// What a child of the custom `<mode>` is.
+enum CustomItem {
+    Model(ModelHead),
+    Blockers(Pos, Result<String, XmlError>),
+    Other,
+}
+
+/// The start tag of a custom `<model>`; its attributes are checked after its text.
+struct ModelHead {
+    usable: Result<Usable, XmlError>,
+    vendor: Option<String>,
+    canonical: Option<String>,
+    deprecated: Result<Option<bool>, XmlError>,
+    pos: Pos,
+}
+
+fn read_custom_models(r: &mut Reader<&[u8]>) -> Result<Vec<DomCapsModel>, XmlError> {
     let mut models: Vec<DomCapsModel> = Vec::new();
-    for c in elements(mode) {
-        match c.tag_name().name() {
-            "model" => {
-                let name = doc.text_of(c)?.trim().to_string();
+    loop {
+        let item = child(r, |c| match c.name() {
+            "model" => CustomItem::Model(ModelHead {
+                usable: usable(c),
+                vendor: c.attr("vendor").map(Cow::into_owned),
+                canonical: c.attr("canonical").map(Cow::into_owned),
+                deprecated: yes_no(c, "deprecated"),
+                pos: c.pos(),
+            }),
+            "blockers" => CustomItem::Blockers(c.pos(), required(c, "model")),
+            _ => CustomItem::Other,
+        })?;
+        let Some(item) = item else {
+            break;
+        };
+        match item {
+            CustomItem::Model(head) => {
+                let name = text_of(r, "model")?.trim().to_string();
                 if name.is_empty() {
-                    return Err(doc.invalid(c, "<model> is empty"));
+                    return Err(XmlError::invalid(head.pos, "<model> is empty"));
                 }
                 models.push(DomCapsModel {
                     name,
-                    usable: doc.usable(c)?,
-                    vendor: c.attribute("vendor").map(str::to_string),
-                    canonical: c.attribute("canonical").map(str::to_string),
-                    deprecated: doc.yes_no(c, "deprecated")?.unwrap_or(false),
+                    usable: head.usable?,
+                    vendor: head.vendor,
+                    canonical: head.canonical,
+                    deprecated: head.deprecated?.unwrap_or(false),
                     blockers: Vec::new(),
-                    pos: doc.node(c),
+                    pos: head.pos,
                 });
             }
-            "blockers" => {
-                let model = doc.required_attr(c, "model")?;
+            CustomItem::Blockers(pos, model) => {
+                let model = model?;
                 let Some(m) = models.iter_mut().rev().find(|m| m.name == model) else {
-                    return Err(doc.invalid(
-                        c,
+                    return Err(XmlError::invalid(
+                        pos,
                         format!("<blockers model='{model}'> follows no <model> of that name"),
                     ));
                 };
-                for f in elements(c).filter(|f| f.tag_name().name() == "feature") {
-                    m.blockers.push(doc.required_attr(f, "name")?.to_string());
+                while let Some(feature) =
+                    child(r, |f| (f.name() == "feature").then(|| required(f, "name")))?
+                {
+                    if let Some(name) = feature {
+                        m.blockers.push(name?);
+                    }
+                    r.skip_element()?;
                 }
             }
-            _ => {}
+            CustomItem::Other => r.skip_element()?,
         }
     }
     Ok(models)
@@ -808,83 +875,112 @@ fn read_custom_models(doc: &Doc, mode: Node) -> Result<Vec<DomCapsModel>, XmlErr
 /// its `limit`: when every input has one above 0 the result gets the smallest
 /// ([`write_cpu_with_maxphysaddr`]). `mode=` must be `passthrough` or `emulate`, `limit=`
 /// and `bits=` unsigned decimal numbers, as libvirt's parser requires.
+///
+/// # Errors
+/// Input that is not well-formed XML or breaks a [`Limits`] bound, or a bad
+/// `<maxphysaddr>` of a selected definition; at its line and column.
 pub fn maxphysaddr_limits(text: &str) -> Result<Vec<Option<u32>>, XmlError> {
     let limits = Limits::default();
-    // Several top-level <cpu> elements are allowed: read them inside a wrapper, inserted
-    // after the XML declaration if there is one.
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut at = text.len() - body.len();
-    if body.starts_with("<?xml") {
-        if let Some(end) = body.find("?>") {
-            at += end + 2;
-        }
-    }
-    let open = format!("<{WRAPPER}>");
-    let source = format!("{}{open}{}</{WRAPPER}>", &text[..at], &text[at..]);
-    let doc = Doc::parse_in(&source, text, Some((at, open.len())), &limits)?;
+    let mut r = Reader::from_text(text, limits).fragments();
     let mut out = Vec::new();
-    let mut visit = |cpu: Node| -> Result<(), XmlError> {
-        let mut limit = None;
-        if let Some(m) = elements(cpu).find(|c| c.tag_name().name() == "maxphysaddr") {
-            match doc.required_attr(m, "mode")? {
-                "passthrough" | "emulate" => {}
-                v => return Err(doc.bad_value(m, "mode", v, "passthrough or emulate")),
-            }
-            for name in ["bits", "limit"] {
-                if let Some(v) = m.attribute(name) {
-                    let n = v
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
-                        .ok_or_else(|| doc.bad_value(m, name, v, "an unsigned decimal number"))?;
-                    if name == "limit" {
-                        limit = Some(n);
+    // The open elements' names, `None` for an element in a namespace.
+    let mut path: Vec<Option<String>> = Vec::new();
+    // The selected definition being read: its depth, and whether its <maxphysaddr> was met.
+    let mut open: Option<(usize, bool)> = None;
+    let mut first_error: Option<XmlError> = None;
+    while let Some(ev) = r.next_event()? {
+        match ev {
+            Event::Text(_) => {}
+            Event::End(_) => {
+                path.pop();
+                if open.is_some_and(|(d, _)| d > path.len()) {
+                    let (_, seen) = open.take().unwrap_or((0, false));
+                    if !seen {
+                        out.push(None);
                     }
                 }
+            }
+            Event::Start(e) => {
+                let name = (!e.in_namespace()).then(|| e.name().to_string());
+                match open {
+                    Some((d, false))
+                        if e.depth() == d + 1 && name.as_deref() == Some("maxphysaddr") =>
+                    {
+                        open = Some((d, true));
+                        match maxphysaddr(&e) {
+                            Ok(limit) => out.push(limit),
+                            Err(err) => {
+                                first_error.get_or_insert(err);
+                                out.push(None);
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        path.push(name);
+                        if selects(&path, &e) {
+                            open = Some((path.len(), false));
+                        }
+                        continue;
+                    }
+                }
+                path.push(name);
             }
         }
-        out.push(limit);
-        Ok(())
+        if first_error.is_some() {
+            // the rest must still be well formed
+            r.finish()?;
+            break;
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Whether the element just opened at the end of `path` is a CPU definition the crate's
+/// CPU reader selects (see `scan`): `[W]/cpu`, `[W]/domain/cpu`,
+/// `[W]/capabilities/host/cpu`, `[W]/domainCapabilities/cpu/mode[host-model, supported]`.
+fn selects(path: &[Option<String>], e: &Element) -> bool {
+    let names: Option<Vec<&str>> = path.iter().map(|n| n.as_deref()).collect();
+    let Some(names) = names else {
+        return false;
     };
-    // The paths the crate's CPU reader selects (see `scan`): [W]/cpu, [W]/domain/cpu,
-    // [W]/capabilities/host/cpu, [W]/domainCapabilities/cpu/mode[host-model, supported].
-    let top: Vec<Node> = elements(doc.tree.root_element()).collect();
-    for t in top {
-        let scope: Vec<Node> = match t.tag_name().name() {
-            "cpu" | "domain" | "capabilities" | "domainCapabilities" => vec![t],
-            _ => elements(t).collect(),
-        };
-        for s in scope {
-            match s.tag_name().name() {
-                "cpu" => visit(s)?,
-                "domain" => {
-                    for c in elements(s).filter(|c| c.tag_name().name() == "cpu") {
-                        visit(c)?;
-                    }
-                }
-                "capabilities" => {
-                    for h in elements(s).filter(|c| c.tag_name().name() == "host") {
-                        for c in elements(h).filter(|c| c.tag_name().name() == "cpu") {
-                            visit(c)?;
-                        }
-                    }
-                }
-                "domainCapabilities" => {
-                    for c in elements(s).filter(|c| c.tag_name().name() == "cpu") {
-                        for m in elements(c).filter(|m| {
-                            m.tag_name().name() == "mode"
-                                && m.attribute("name") == Some("host-model")
-                                && m.attribute("supported") == Some("yes")
-                        }) {
-                            visit(m)?;
-                        }
-                    }
-                }
-                _ => {}
+    let from = match names.first() {
+        Some(&("cpu" | "domain" | "capabilities" | "domainCapabilities")) | None => 0,
+        Some(_) => 1,
+    };
+    match &names[from.min(names.len())..] {
+        ["cpu"] | ["domain", "cpu"] | ["capabilities", "host", "cpu"] => true,
+        ["domainCapabilities", "cpu", "mode"] => {
+            e.attr("name").as_deref() == Some("host-model")
+                && e.attr("supported").as_deref() == Some("yes")
+        }
+        _ => false,
+    }
+}
+
+/// The `limit=` of a `<maxphysaddr>`, after checking its attributes.
+fn maxphysaddr(m: &Element) -> Result<Option<u32>, XmlError> {
+    match required(m, "mode")?.as_str() {
+        "passthrough" | "emulate" => {}
+        v => return Err(bad_value(m, "mode", v, "passthrough or emulate")),
+    }
+    let mut limit = None;
+    for name in ["bits", "limit"] {
+        if let Some(v) = m.attr(name) {
+            let n = v
+                .parse::<u32>()
+                .ok()
+                .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| bad_value(m, name, &v, "an unsigned decimal number"))?;
+            if name == "limit" {
+                limit = Some(n);
             }
         }
     }
-    Ok(out)
+    Ok(limit)
 }
 
 /// The `<maxphysaddr limit=>` of a hypervisor baseline: the smallest limit when every input

@@ -64,7 +64,7 @@ fn model(name: &str, vendor: Option<&str>, sig: Option<(u32, u32)>, features: &[
             .map(|(family, model)| Signature {
                 family,
                 model,
-                steppings: vec![],
+                steppings: vec![].into(),
             })
             .into_iter()
             .collect(),

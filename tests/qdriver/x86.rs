@@ -1,77 +1,18 @@
-//! The QEMU-driver oracle and the case generator, shared by the live differential test
-//! (`diff_qemu_driver.rs`) and the offline replay of recorded answers (`qemu_driver.rs`).
+//! x86: libvirt 11.3's QEMU driver for `qemu-system-x86_64` (QEMU 7.2), under KVM
+//! (`--virttype kvm`) and TCG (`--virttype qemu`).
 //!
-//! * [`Case`]: one `virsh hypervisor-cpu-compare` or `hypervisor-cpu-baseline` call: the
-//!   command, `--virttype`, the flags and the input file's text. The file is always named
-//!   `cpu.xml` (virsh quotes it in its messages).
-//! * [`virsh`]: runs a case through `virsh -c qemu:///system` (a thread pool, since each
-//!   call mostly waits on the daemon); [`ours`]: computes it with the adapter from a
-//!   capabilities cache and renders it as virsh prints it. Both give an [`Outcome`]:
-//!   exit status, stdout and stderr with surrounding blank space trimmed.
+//! * [`Case`]: one `virsh hypervisor-cpu-compare` or `hypervisor-cpu-baseline` call.
+//! * [`hosts`]: the two accelerators of a capabilities cache as [`Hypervisor`]s;
+//!   [`ours`]: a case answered by the library and printed as virsh prints it.
 //! * [`compare_cases`], [`baseline_cases`]: the generated inputs (fixed seeds), built from
-//!   the catalog and the hypervisor's own lists (host-model features, blockers).
+//!   the engine's catalog (`Engine::models`, `Engine::all_features`) and the hypervisor's
+//!   own lists (host-model features, QEMU's blockers).
 //! * [`write_jsonl`]/[`read_jsonl`]: the recorded answers in `specs/qemu-driver/`.
-//!
-//! How virsh prints (libvirt 11.3), `FILE` as given:
-//!
-//! ```text
-//! compare ok:    stdout "CPU described in FILE is identical to the CPU provided by
-//!                hypervisor on the host" | "The CPU provided by hypervisor on the host is
-//!                a superset of CPU described in FILE"                            exit 0
-//! incompatible:  stdout "CPU described in FILE is incompatible with the CPU provided by
-//!                hypervisor on the host"                                         exit 1
-//! --error:       stderr "error: Failed to compare hypervisor CPU with FILE"
-//!                       "error: the CPU is incompatible with host CPU: DETAIL"   exit 1
-//! errors:        compare: "error: Failed to compare hypervisor CPU with FILE" + "error: MSG";
-//!                baseline: "error: MSG"                                          exit 1
-//! warning:       stderr "error: using host CPU definition as input may provide incorrect
-//!                results", once per CPU of the file with a <feature> without policy=,
-//!                before anything else (it is not an error)
-//! ```
-#![allow(dead_code)]
-use cpucompat_catalog::Compiled;
-use cpucompat_x86::{HypervisorBaselineOptions, QemuHost, X86};
-use cpucompat_xml::qemucaps::{self, Accel};
+use super::{print_baseline, print_compare, warnings, Cmd, Outcome, Rng, FILE};
+use cpucompat::xml::model::{Match, Policy};
+use cpucompat::{Accel, BaselineOptions, Engine, Hypervisor, Input};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
-/// The input file name every case uses.
-pub const FILE: &str = "cpu.xml";
-
-/// splitmix64.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    pub fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
-
-/// Which virsh command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cmd {
-    Compare,
-    Baseline,
-}
 
 /// One virsh call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,137 +33,74 @@ impl Case {
         self.flags.iter().any(|f| f == flag)
     }
 
-    fn virsh_args(&self) -> Vec<String> {
-        let mut v = vec![
-            "-c".to_string(),
-            "qemu:///system".to_string(),
-            match self.cmd {
-                Cmd::Compare => "hypervisor-cpu-compare",
-                Cmd::Baseline => "hypervisor-cpu-baseline",
-            }
-            .to_string(),
-            "--virttype".to_string(),
-            self.virttype.clone(),
-            "--arch".to_string(),
-            "x86_64".to_string(),
-        ];
+    /// virsh's arguments, without the file.
+    pub fn virsh_args(&self) -> Vec<String> {
+        let mut v: Vec<String> = [self.cmd.virsh(), "--virttype", &self.virttype]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.extend(["--arch".to_string(), "x86_64".to_string()]);
         v.extend(self.flags.iter().cloned());
-        v.push(FILE.to_string());
         v
     }
-}
 
-/// What a run printed, blank space around stdout and stderr trimmed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    pub exit: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Outcome {
-    fn new(exit: i32, stdout: &str, stderr: &str) -> Outcome {
-        Outcome {
-            exit,
-            stdout: stdout.trim().to_string(),
-            stderr: stderr.trim().to_string(),
-        }
+    /// How a difference names the case.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({:?} --virttype {} {:?})\ninput:\n{}",
+            self.label, self.cmd, self.virttype, self.flags, self.input
+        )
     }
 }
 
-/// Why virsh cannot be asked, if it cannot.
-pub fn virsh_unavailable() -> Option<String> {
-    match Command::new("virsh")
-        .args(["-c", "qemu:///system", "version"])
-        .output()
-    {
-        Err(e) => Some(format!("`virsh` is not runnable: {e}")),
-        Ok(o) if !o.status.success() => Some(format!(
-            "`virsh -c qemu:///system version` failed (start the daemon: `libvirtd -d`): {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        )),
-        Ok(o) => {
-            let v = String::from_utf8_lossy(&o.stdout);
-            if !v.contains("libvirt 11.3.") {
-                return Some(format!("not libvirt 11.3: {}", v.trim()));
-            }
-            None
-        }
-    }
+/// One accelerator of the host: its virttype, the hypervisor, and QEMU's definitions
+/// (name, usable, blockers).
+pub struct Host<'e> {
+    pub virttype: String,
+    pub hv: Hypervisor<'e>,
+    pub definitions: Vec<(String, Option<bool>, Vec<String>)>,
 }
 
-/// Runs every case through virsh, `threads` at a time, in a private temporary directory
-/// per worker; the outcomes in case order.
-pub fn virsh(cases: &[Case], threads: usize) -> Vec<Outcome> {
-    let next = AtomicUsize::new(0);
-    let out: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; cases.len()]);
-    // One directory per call: the tests of one binary run at the same time.
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let call = CALLS.fetch_add(1, Ordering::SeqCst);
-    let base =
-        std::env::temp_dir().join(format!("cpucompat-qdriver-{}-{call}", std::process::id()));
-    std::thread::scope(|s| {
-        for w in 0..threads.max(1) {
-            let dir = base.join(format!("w{w}"));
-            let (next, out) = (&next, &out);
-            s.spawn(move || {
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(case) = cases.get(i) else { break };
-                    std::fs::write(dir.join(FILE), &case.input).expect("write input");
-                    let o = Command::new("virsh")
-                        .args(case.virsh_args())
-                        .current_dir(&dir)
-                        .output()
-                        .expect("run virsh");
-                    let outcome = Outcome::new(
-                        o.status.code().unwrap_or(-1),
-                        &String::from_utf8_lossy(&o.stdout),
-                        &String::from_utf8_lossy(&o.stderr),
-                    );
-                    out.lock().expect("lock")[i] = Some(outcome);
-                }
-            });
-        }
-    });
-    let _ = std::fs::remove_dir_all(&base);
-    out.into_inner()
-        .expect("lock")
-        .into_iter()
-        .map(|o| o.expect("every case ran"))
-        .collect()
+/// libvirt 11.3's map, embedded.
+pub fn engine_11_3() -> Engine {
+    Engine::builder(cpucompat::Arch::X86)
+        .cpu_map(cpucompat::CpuMap::Libvirt11_3)
+        .build()
+        .expect("the embedded 11.3 map")
 }
 
-/// The capabilities cache libvirtd wrote for `emulator`, if readable.
-pub fn live_cache(emulator: &str) -> Option<PathBuf> {
-    let dir = Path::new("/var/cache/libvirt/qemu/capabilities");
-    let needle = format!("<emulator>{emulator}</emulator>");
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    entries
-        .into_iter()
-        .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(&needle)))
+/// A hypervisor of the committed or live cache text.
+pub fn hypervisor<'e>(engine: &'e Engine, cache: &str, accel: Accel) -> Hypervisor<'e> {
+    engine
+        .hypervisor(
+            Input::from_text("x86_64.qemucaps.xml", cache.to_string()),
+            Some(accel),
+        )
+        .expect("a hypervisor")
 }
 
-/// The two accelerators of an x86 cache, as [`QemuHost`]s on an x86_64 host.
-pub fn hosts(x86: &X86, cache_text: &str) -> Vec<(String, QemuHost)> {
-    let caps = qemucaps::parse_qemu_caps(cache_text).expect("the cache parses");
+/// The two accelerators of an x86 cache (KVM first, as virsh's virttypes `kvm`, `qemu`).
+pub fn hosts<'e>(engine: &'e Engine, cache: &str) -> Vec<Host<'e>> {
     [Accel::Kvm, Accel::Tcg]
         .into_iter()
         .map(|a| {
-            (
-                a.virttype().to_string(),
-                x86.qemu_host(&caps, a, "x86_64", None).expect("a host"),
-            )
+            let hv = hypervisor(engine, cache, a);
+            Host {
+                virttype: a.virttype().to_string(),
+                definitions: hv.definitions(),
+                hv,
+            }
         })
         .collect()
 }
 
-const WARNING: &str = "error: using host CPU definition as input may provide incorrect results";
+/// The host of a case's virttype.
+pub fn host_of<'a, 'e>(hosts: &'a [Host<'e>], case: &Case) -> &'a Host<'e> {
+    hosts
+        .iter()
+        .find(|h| h.virttype == case.virttype)
+        .expect("a host of the case's virttype")
+}
 
 /// virsh's own input rule (`vshExtractCPUDefXMLs`): the file holds `<cpu>` elements at
 /// top level, or is a domain, capabilities or domain capabilities document. cpucompat's
@@ -261,13 +139,12 @@ pub fn virsh_refuses(input: &str) -> Option<Outcome> {
     ))
 }
 
-/// The case computed by the adapter and printed as virsh prints it.
-pub fn ours(x86: &X86, host: &QemuHost, case: &Case) -> Outcome {
+/// The case answered by the library and printed as virsh prints it.
+pub fn ours(host: &Hypervisor<'_>, case: &Case) -> Outcome {
     if let Some(refused) = virsh_refuses(&case.input) {
         return refused;
     }
-    let mut err = String::new();
-    let cpus = match cpucompat_xml::parse_cpus(&case.input) {
+    let cpus = match cpucompat::xml::parse_cpus(&case.input) {
         Ok(c) => c,
         Err(e) => {
             let prefix = if case.cmd == Cmd::Compare {
@@ -278,71 +155,16 @@ pub fn ours(x86: &X86, host: &QemuHost, case: &Case) -> Outcome {
             return Outcome::new(1, "", &format!("{prefix}error: XML error: {e}"));
         }
     };
-    for c in &cpus {
-        if c.features.iter().any(|f| f.policy.is_none()) {
-            err.push_str(WARNING);
-            err.push('\n');
-        }
-    }
+    let warn = warnings(&cpus);
+    let input = || Input::from_text(FILE, case.input.clone());
     match case.cmd {
-        Cmd::Compare => {
-            let fail = |msg: String| {
-                Outcome::new(
-                    1,
-                    "",
-                    &format!(
-                        "{err}error: Failed to compare hypervisor CPU with {FILE}\nerror: {msg}"
-                    ),
-                )
-            };
-            match x86.hypervisor_compare(host, &cpus[0]) {
-                Err(e) => fail(e.libvirt_text()),
-                Ok(r) => {
-                    let c = r.comparison;
-                    match c.verdict() {
-                        cpucompat_x86::Verdict::Incompatible if case.has("--error") => {
-                            let detail = match c.reasons().first() {
-                                Some(r) => format!(": {}", r.message()),
-                                None => String::new(),
-                            };
-                            fail(format!("the CPU is incompatible with host CPU{detail}"))
-                        }
-                        cpucompat_x86::Verdict::Incompatible => Outcome::new(
-                            1,
-                            &format!("CPU described in {FILE} is incompatible with the CPU provided by hypervisor on the host"),
-                            &err,
-                        ),
-                        cpucompat_x86::Verdict::Identical => Outcome::new(
-                            0,
-                            &format!("CPU described in {FILE} is identical to the CPU provided by hypervisor on the host"),
-                            &err,
-                        ),
-                        _ => Outcome::new(
-                            0,
-                            &format!("The CPU provided by hypervisor on the host is a superset of CPU described in {FILE}"),
-                            &err,
-                        ),
-                    }
-                }
-            }
-        }
+        Cmd::Compare => print_compare(host.compare(input()), case.has("--error"), &warn),
         Cmd::Baseline => {
-            let opts = HypervisorBaselineOptions {
+            let opts = BaselineOptions {
                 expand_features: case.has("--features"),
                 migratable: case.has("--migratable"),
             };
-            let limits = qemucaps::maxphysaddr_limits(&case.input).expect("parsed once already");
-            match x86.hypervisor_baseline(host, &cpus, &opts) {
-                Err(e) => Outcome::new(1, "", &format!("{err}error: {}", e.libvirt_text())),
-                Ok(cpu) => Outcome::new(
-                    0,
-                    &qemucaps::write_cpu_with_maxphysaddr(
-                        &cpu,
-                        qemucaps::baseline_maxphysaddr(&limits),
-                    ),
-                    &err,
-                ),
-            }
+            print_baseline(host.baseline([input()], &opts), &warn)
         }
     }
 }
@@ -433,8 +255,8 @@ impl GenCpu {
 const POLICIES: [&str; 5] = ["force", "require", "optional", "disable", "forbid"];
 const VENDORS: [&str; 3] = ["Intel", "AMD", "Hygon"];
 
-/// Names to draw features from: the host-model's features (both accelerators), every
-/// blocker, the catalog's features.
+/// Names to draw from: the catalog's models and features, the host-model's features (both
+/// accelerators).
 struct Pools {
     models: Vec<String>,
     features: Vec<String>,
@@ -442,11 +264,11 @@ struct Pools {
 }
 
 impl Pools {
-    fn new(cat: &Compiled, hosts: &[(String, QemuHost)]) -> Pools {
+    fn new(engine: &Engine, hosts: &[Host<'_>]) -> Pools {
         let mut host_model: Vec<String> = Vec::new();
-        for (_, h) in hosts {
-            if let Some(m) = h.host_model() {
-                for f in &m.features {
+        for h in hosts {
+            if let Some(m) = h.hv.host_model() {
+                for f in &m.definition().features {
                     if !host_model.contains(&f.name) {
                         host_model.push(f.name.clone());
                     }
@@ -454,17 +276,22 @@ impl Pools {
             }
         }
         Pools {
-            models: cat.models().iter().map(|m| m.name.clone()).collect(),
-            features: cat.features().iter().map(|f| f.name.clone()).collect(),
+            models: engine
+                .models()
+                .iter()
+                .map(|m| m.name().to_string())
+                .collect(),
+            features: engine.all_features(),
             host_model,
         }
     }
 
-    fn blockers<'a>(hosts: &'a [(String, QemuHost)], model: &str) -> Vec<&'a str> {
+    /// QEMU's blockers of a model, on either accelerator.
+    fn blockers<'a>(hosts: &'a [Host<'_>], model: &str) -> Vec<&'a str> {
         let mut v: Vec<&str> = Vec::new();
-        for (_, h) in hosts {
-            if let Some(d) = h.definition(model) {
-                for b in &d.blockers {
+        for h in hosts {
+            if let Some((_, _, blockers)) = h.definitions.iter().find(|(n, _, _)| n == model) {
+                for b in blockers {
                     if !v.contains(&b.as_str()) {
                         v.push(b);
                     }
@@ -494,12 +321,12 @@ fn push_feature(cpu: &mut GenCpu, name: String, policy: Option<&'static str>) {
 
 /// The host-model of one accelerator as a custom CPU, sometimes with one change (a
 /// feature dropped or its policy flipped, or `match='strict'`).
-fn host_model_copy(rng: &mut Rng, hosts: &[(String, QemuHost)]) -> String {
-    let (_, host) = rng.pick(hosts);
-    let Some(model) = host.host_model() else {
+fn host_model_copy(rng: &mut Rng, hosts: &[Host<'_>]) -> String {
+    let host = rng.pick(hosts);
+    let Some(model) = host.hv.host_model() else {
         return "<cpu mode='host-model'/>\n".to_string();
     };
-    let mut cpu = model.clone();
+    let mut cpu = model.definition().clone();
     match rng.below(5) {
         0 if !cpu.features.is_empty() => {
             let k = rng.below(cpu.features.len());
@@ -509,27 +336,26 @@ fn host_model_copy(rng: &mut Rng, hosts: &[(String, QemuHost)]) -> String {
             let k = rng.below(cpu.features.len());
             let f = &mut cpu.features[k];
             f.policy = Some(match f.policy {
-                Some(cpucompat_xml::Policy::Disable) => cpucompat_xml::Policy::Require,
-                _ => cpucompat_xml::Policy::Disable,
+                Some(Policy::Disable) => Policy::Require,
+                _ => Policy::Disable,
             });
         }
-        2 => cpu.match_ = Some(cpucompat_xml::Match::Strict),
+        2 => cpu.match_ = Some(Match::Strict),
         _ => {}
     }
-    cpucompat_xml::write_cpu(&cpu)
+    cpucompat::xml::write_cpu(&cpu)
 }
 
 /// `n` generated compare inputs (each run under both virttypes, a quarter with `--error`),
-/// then every CPU file of the x86 corpus (`specs/cases/x86/data`: the first CPU of each is
-/// what virsh compares).
+/// then every file of `corpus` (the first CPU of each is what virsh compares).
 pub fn compare_cases(
-    cat: &Compiled,
-    hosts: &[(String, QemuHost)],
+    engine: &Engine,
+    hosts: &[Host<'_>],
     seed: u64,
     n: usize,
     corpus: &[(String, String)],
 ) -> Vec<Case> {
-    let pools = Pools::new(cat, hosts);
+    let pools = Pools::new(engine, hosts);
     let mut rng = Rng(seed);
     let mut inputs: Vec<(String, String)> = Vec::new();
     for i in 0..n {
@@ -606,10 +432,10 @@ pub fn compare_cases(
     let mut cases = Vec::new();
     for (label, input) in inputs {
         let error = rng.chance(25);
-        for (virttype, _) in hosts {
+        for h in hosts {
             cases.push(Case {
                 cmd: Cmd::Compare,
-                virttype: virttype.clone(),
+                virttype: h.virttype.clone(),
                 flags: if error {
                     vec!["--error".into()]
                 } else {
@@ -626,24 +452,26 @@ pub fn compare_cases(
 /// `n` generated baseline pools of 1–5 CPUs, each run plain and `--features` under both
 /// virttypes, half of them also `--migratable` and `--features --migratable`.
 pub fn baseline_cases(
-    cat: &Compiled,
-    hosts: &[(String, QemuHost)],
+    engine: &Engine,
+    hosts: &[Host<'_>],
     seed: u64,
     n: usize,
     corpus_hosts: &[String],
 ) -> Vec<Case> {
-    let pools = Pools::new(cat, hosts);
+    let pools = Pools::new(engine, hosts);
+    let models = engine.models();
     let mut rng = Rng(seed);
     let vendor_of = |m: &str| {
-        cat.model(m)
-            .and_then(|i| cat.models()[i].vendor)
-            .map(|v| cat.vendors()[v].name.clone())
+        models
+            .iter()
+            .find(|i| i.name() == m)
+            .and_then(|i| i.vendor().map(str::to_string))
     };
     let by_vendor = |v: &str| -> Vec<String> {
-        cat.models()
+        models
             .iter()
-            .filter(|m| m.vendor.map(|i| cat.vendors()[i].name.as_str()) == Some(v))
-            .map(|m| m.name.clone())
+            .filter(|m| m.vendor() == Some(v))
+            .map(|m| m.name().to_string())
             .collect()
     };
     let intel = by_vendor("Intel");
@@ -734,10 +562,10 @@ pub fn baseline_cases(
             flag_sets.push(vec!["--features".into(), "--migratable".into()]);
         }
         for flags in flag_sets {
-            for (virttype, _) in hosts {
+            for h in hosts {
                 cases.push(Case {
                     cmd: Cmd::Baseline,
-                    virttype: virttype.clone(),
+                    virttype: h.virttype.clone(),
                     flags: flags.clone(),
                     input: text.clone(),
                     label: format!("pool #{i}"),
@@ -748,8 +576,12 @@ pub fn baseline_cases(
     cases
 }
 
-/// The CPU files of the x86 corpus (`specs/cases/x86/data`, not the CPUID dumps), by
-/// name, as `(label, text)`.
+/// The repository's x86 corpus (`specs/cases/x86/data`).
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases/x86/data")
+}
+
+/// The CPU files of the x86 corpus (not the CPUID dumps), by name, as `(label, text)`.
 pub fn corpus(dir: &Path) -> Vec<(String, String)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("corpus dir")
@@ -779,10 +611,7 @@ pub fn documents() -> Vec<(String, String)> {
         "x86_64-capabilities.xml",
     ]
     .iter()
-    .map(|f| {
-        let text = std::fs::read_to_string(specs_dir().join(f)).expect("specs document");
-        (format!("document {f}"), text)
-    })
+    .map(|f| (format!("document {f}"), super::specs_file(f)))
     .collect()
 }
 
@@ -833,7 +662,7 @@ pub const EDGE_BASELINE: &[&str] = &[
 ];
 
 /// The edge cases as [`Case`]s for the virttypes of `hosts`.
-pub fn edge_cases(hosts: &[(String, QemuHost)], cmd: Cmd) -> Vec<Case> {
+pub fn edge_cases(hosts: &[Host<'_>], cmd: Cmd) -> Vec<Case> {
     let (inputs, flag_sets): (&[&str], Vec<Vec<String>>) = match cmd {
         Cmd::Compare => (EDGE_COMPARE, vec![vec![], vec!["--error".into()]]),
         Cmd::Baseline => (
@@ -848,10 +677,10 @@ pub fn edge_cases(hosts: &[(String, QemuHost)], cmd: Cmd) -> Vec<Case> {
     let mut cases = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         for flags in &flag_sets {
-            for (virttype, _) in hosts {
+            for h in hosts {
                 cases.push(Case {
                     cmd,
-                    virttype: virttype.clone(),
+                    virttype: h.virttype.clone(),
                     flags: flags.clone(),
                     input: format!("{input}\n"),
                     label: format!("edge #{i}"),
@@ -875,29 +704,43 @@ pub fn corpus_hosts(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Every compare case the tests run: the edges, then 300 generated (seed 101) and the
+/// corpus with the whole documents.
+pub fn all_compare_cases(engine: &Engine, hosts: &[Host<'_>]) -> Vec<Case> {
+    let mut corpus = corpus(&corpus_dir());
+    corpus.extend(documents());
+    let mut cases = edge_cases(hosts, Cmd::Compare);
+    cases.extend(compare_cases(engine, hosts, 101, 300, &corpus));
+    cases
+}
+
+/// Every baseline case the tests run: the edges, then 150 generated pools (seed 202).
+pub fn all_baseline_cases(engine: &Engine, hosts: &[Host<'_>]) -> Vec<Case> {
+    let corpus_hosts = corpus_hosts(&corpus_dir());
+    let mut cases = edge_cases(hosts, Cmd::Baseline);
+    cases.extend(baseline_cases(engine, hosts, 202, 150, &corpus_hosts));
+    cases
+}
+
 /// What the cases exercised: per compare route and verdict, per baseline outcome.
-pub fn coverage(x86: &X86, hosts: &[(String, QemuHost)], cases: &[Case]) -> String {
+pub fn coverage(hosts: &[Host<'_>], cases: &[Case]) -> String {
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for case in cases {
-        let host = &hosts
-            .iter()
-            .find(|(v, _)| *v == case.virttype)
-            .expect("virttype")
-            .1;
+        let host = &host_of(hosts, case).hv;
         let key = match (
             virsh_refuses(&case.input),
-            cpucompat_xml::parse_cpus(&case.input),
+            cpucompat::xml::parse_cpus(&case.input),
         ) {
             (Some(_), _) => "refused by virsh".to_string(),
             (None, Err(_)) => "XML error".to_string(),
             (None, Ok(cpus)) => match case.cmd {
-                Cmd::Compare => match x86.hypervisor_compare(host, &cpus[0]) {
-                    Ok(r) => format!("{:?} {:?}", r.route, r.comparison.verdict()),
+                Cmd::Compare => match host.compare_definition(&cpus[0]) {
+                    Ok(r) => format!("{:?} {:?}", r.route(), r.comparison().verdict()),
                     Err(_) => "error".to_string(),
                 },
                 Cmd::Baseline => {
-                    let opts = HypervisorBaselineOptions::default();
-                    match x86.hypervisor_baseline(host, &cpus, &opts) {
+                    let input = Input::from_text(FILE, case.input.clone());
+                    match host.baseline([input], &BaselineOptions::default()) {
                         Ok(_) => "baseline".to_string(),
                         Err(_) => "error".to_string(),
                     }
@@ -911,13 +754,6 @@ pub fn coverage(x86: &X86, hosts: &[(String, QemuHost)], cases: &[Case]) -> Stri
 
 // ----------------------------------------------------------------------------------------
 // Recorded answers.
-
-fn cmd_name(c: Cmd) -> &'static str {
-    match c {
-        Cmd::Compare => "compare",
-        Cmd::Baseline => "baseline",
-    }
-}
 
 /// Writes cases and virsh's outcomes as JSON lines, one line per input:
 /// `{"cmd", "label", "input", "runs": [{"virttype", "flags", "exit", "stdout", "stderr"}]}`
@@ -939,7 +775,7 @@ pub fn write_jsonl(path: &Path, cases: &[Case], outcomes: &[Outcome]) {
                 line["runs"].as_array_mut().expect("runs").push(run);
             }
             _ => lines.push(json!({
-                "cmd": cmd_name(c.cmd),
+                "cmd": c.cmd.name(),
                 "label": c.label,
                 "input": c.input,
                 "runs": [run],
@@ -952,12 +788,12 @@ pub fn write_jsonl(path: &Path, cases: &[Case], outcomes: &[Outcome]) {
 }
 
 /// Reads recorded cases and outcomes (see [`write_jsonl`]).
-pub fn read_jsonl(path: &Path) -> Vec<(Case, Outcome)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+pub fn read_jsonl(name: &str) -> Vec<(Case, Outcome)> {
+    let text = super::specs_file(name);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let v: Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1));
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1));
         let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
         for run in v["runs"].as_array().into_iter().flatten() {
             let case = Case {
@@ -987,50 +823,4 @@ pub fn read_jsonl(path: &Path) -> Vec<(Case, Outcome)> {
         }
     }
     out
-}
-
-/// The repository's `specs/qemu-driver` directory.
-pub fn specs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/qemu-driver")
-}
-
-/// Counts and the first few differences of a comparison run.
-#[derive(Default)]
-pub struct Tally {
-    pub cases: usize,
-    pub equal: usize,
-    pub differences: Vec<String>,
-}
-
-impl Tally {
-    pub fn add(&mut self, case: &Case, theirs: &Outcome, mine: &Outcome) {
-        self.cases += 1;
-        if agree(theirs, mine) {
-            self.equal += 1;
-        } else {
-            self.differences.push(format!(
-                "{} ({:?} --virttype {} {:?})\ninput:\n{}virsh: {theirs:?}\nours:  {mine:?}",
-                case.label, case.cmd, case.virttype, case.flags, case.input
-            ));
-        }
-    }
-
-    pub fn check(&self, what: &str) {
-        eprintln!("{what}: {} cases, {} equal", self.cases, self.equal);
-        if let Some(path) = std::env::var_os("CPUCOMPAT_DIFFS") {
-            let _ = std::fs::write(path, self.differences.join("\n\n"));
-        }
-        assert!(
-            self.differences.is_empty(),
-            "{what}: {} of {} differ; first ones:\n{}",
-            self.differences.len(),
-            self.cases,
-            self.differences
-                .iter()
-                .take(6)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n\n")
-        );
-    }
 }

@@ -1,13 +1,14 @@
-//! This machine against the live libvirt: our host CPU (CPUID + MSRs by libvirt's rule)
-//! against `virsh capabilities`, and our KVM host-model (from `/dev/kvm` through QEMU
-//! 7.2's rules) against `virsh domcapabilities --virttype kvm`, with libvirt 11.3's map.
+//! This machine against the live libvirt, through the library's public API with libvirt
+//! 11.3's map: our host CPU ([`HostView::Host`]: CPUID plus MSRs by libvirt's rule)
+//! against `virsh capabilities`, and our KVM host-model ([`HostView::Kvm`]: `/dev/kvm`
+//! through QEMU 7.2's rules) against `virsh domcapabilities --virttype kvm`.
+//!
 //! Skipped, with the reason printed, off x86_64, without a readable `/dev/kvm` (the
 //! host-model half), or when `virsh -c qemu:///system` does not answer (start `libvirtd
 //! -d`).
+use cpucompat::xml::model::CpuDef;
+use cpucompat::{Arch, CpuMap, Engine, HostView};
 use std::process::Command;
-
-use cpucompat_x86::{HostRecord, Source, X86};
-use cpucompat_xml::model::{CpuDef, CpuKind};
 
 fn virsh(args: &[&str]) -> Result<String, String> {
     let out = Command::new("virsh")
@@ -39,22 +40,17 @@ fn model(c: &CpuDef) -> Option<&str> {
 
 #[test]
 fn our_host_cpu_and_kvm_host_model_are_libvirts() {
-    let Some(rec) = HostRecord::live() else {
+    if std::env::consts::ARCH != "x86_64" {
         eprintln!("skipped: not an x86_64 machine");
         return;
-    };
-    let x = X86::new(cpucompat_catalog::embedded::x86_libvirt_11_3().clone());
-    let probe = x.host_probe_from(&rec);
-    eprintln!(
-        "sources read: {}",
-        probe
-            .sources()
-            .iter()
-            .map(Source::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    for (s, why) in probe.skipped() {
+    }
+    let engine = Engine::builder(Arch::X86)
+        .cpu_map(CpuMap::Libvirt11_3)
+        .build()
+        .unwrap();
+    let report = engine.host_view(HostView::Host).unwrap();
+    eprintln!("sources read: {}", report.sources().join(", "));
+    for (s, why) in report.skipped() {
         eprintln!("not read: {s}: {why}");
     }
     let caps = match virsh(&["capabilities"]) {
@@ -64,14 +60,18 @@ fn our_host_cpu_and_kvm_host_model_are_libvirts() {
             return;
         }
     };
-    let theirs = cpucompat_xml::parse_cpus(&caps).unwrap().remove(0);
-    let ours = x.decode(probe.data(), CpuKind::Host, None).unwrap();
-    assert_eq!(model(&ours), model(&theirs));
+    let theirs = cpucompat::xml::parse_cpus(&caps).unwrap().remove(0);
+    let ours = report.cpu().definition();
+    assert_eq!(model(ours), model(&theirs));
     assert_eq!(ours.vendor, theirs.vendor);
-    assert_eq!(features(&ours), features(&theirs));
+    assert_eq!(features(ours), features(&theirs));
 
-    if let Err(why) = &rec.kvm {
-        eprintln!("skipped the host-model half: {why}");
+    if let Err(e) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+    {
+        eprintln!("skipped the host-model half: /dev/kvm: {e}");
         return;
     }
     let dom = match virsh(&["domcapabilities", "--virttype", "kvm"]) {
@@ -81,9 +81,10 @@ fn our_host_cpu_and_kvm_host_model_are_libvirts() {
             return;
         }
     };
-    let theirs = cpucompat_xml::parse_cpus(&dom).unwrap().remove(0);
-    let ours = x.kvm_host_model(&rec).unwrap();
-    assert_eq!(model(&ours), model(&theirs));
+    let theirs = cpucompat::xml::parse_cpus(&dom).unwrap().remove(0);
+    let kvm = engine.host_view(HostView::Kvm).unwrap();
+    let ours = kvm.cpu().definition();
+    assert_eq!(model(ours), model(&theirs));
     assert_eq!(ours.vendor, theirs.vendor);
-    assert_eq!(features(&ours), features(&theirs));
+    assert_eq!(features(ours), features(&theirs));
 }

@@ -1,22 +1,24 @@
 //! Differential test against the live oracle: libvirt 11.3's `virsh
 //! hypervisor-cpu-baseline` and `hypervisor-cpu-compare` for the s390x emulator (QEMU 7.2,
-//! TCG, on this x86_64 host) against `cpucompat_s390x::hypervisor`, computed from the
-//! capabilities cache the running daemon wrote (read in the same test) and QEMU 7.2's
+//! TCG, on this x86_64 host) against the library's [`cpucompat::Hypervisor`] read from the
+//! capabilities cache the running daemon wrote (read in the same test), with QEMU 7.2's
 //! tables. Baselines must be byte for byte virsh's, errors libvirt's texts (QEMU errors
 //! inside the fold are "An error occurred, but the cause is unknown" there, a clear error
-//! here); every compare is E1 on a non-s390x host.
+//! here); every compare is E1 on a non-s390x host. Public API only.
 //!
 //! 120 generated pools (fixed seed) of 1–4 CPUs from QEMU's 78 names with 0–3 features or
 //! groups and every policy, each baselined plain and with `--features`, one compare each.
-//! Inputs our side predicts to crash libvirtd 11.3 (one CPU whose features QEMU refuses)
-//! are counted and never sent.
+//! Inputs the library predicts to crash libvirtd 11.3 (one CPU whose features QEMU
+//! refuses) are counted and never sent.
 //!
 //! Skips, printing why, when `virsh -c qemu:///system` does not answer (`libvirtd -d`), is
 //! not libvirt 11.3, or the cache is unreadable. `CPUCOMPAT_RECORD=1` writes the cache and
-//! virsh's answers to `specs/qemu-driver/` for the offline replay (`qemu_driver.rs`).
+//! virsh's answers to `specs/qemu-driver/` for the offline replay (`qemu_driver_s390x.rs`).
 mod qdriver;
+mod support;
 
-use qdriver::{Case, Outcome};
+use qdriver::s390x::{self, Case};
+use qdriver::{Cmd, Outcome};
 
 const EMULATOR: &str = "/usr/bin/qemu-system-s390x";
 const THREADS: usize = 8;
@@ -36,14 +38,13 @@ fn hypervisor_cpu_baseline_and_compare_equal_virsh() {
         return;
     };
     let cache = std::fs::read_to_string(&path).expect("cache");
-    let host = qdriver::host(&cache);
-    let mut all = qdriver::edge_cases();
-    all.extend(qdriver::cases(&host, 21, 120));
+    let engine = s390x::engine_7_2();
+    let host = s390x::host(&engine, &cache);
     let mut crashes = Vec::new();
     let mut cases: Vec<Case> = Vec::new();
     let mut mine: Vec<Outcome> = Vec::new();
-    for c in all {
-        match qdriver::ours(&host, &c) {
+    for c in s390x::all_cases(&engine, &host) {
+        match s390x::ours(&host, &c) {
             Ok(o) => {
                 cases.push(c);
                 mine.push(o);
@@ -52,7 +53,11 @@ fn hypervisor_cpu_baseline_and_compare_equal_virsh() {
         }
     }
     let t = std::time::Instant::now();
-    let theirs = qdriver::virsh(&cases, THREADS);
+    let calls: Vec<(Vec<String>, String)> = cases
+        .iter()
+        .map(|c| (c.virsh_args(), c.input.clone()))
+        .collect();
+    let theirs = qdriver::virsh(&calls, THREADS);
     eprintln!(
         "s390x: virsh took {:?} for {} calls",
         t.elapsed(),
@@ -68,12 +73,12 @@ fn hypervisor_cpu_baseline_and_compare_equal_virsh() {
     let (mut baselines, mut opaque, mut compares) = (0, 0, 0);
     for ((c, a), b) in cases.iter().zip(&theirs).zip(&mine) {
         match c.cmd {
-            qdriver::Cmd::Compare => compares += 1,
-            qdriver::Cmd::Baseline if a.exit == 0 => baselines += 1,
-            qdriver::Cmd::Baseline if a.stderr.contains("cause is unknown") => opaque += 1,
+            Cmd::Compare => compares += 1,
+            Cmd::Baseline if a.exit == 0 => baselines += 1,
+            Cmd::Baseline if a.stderr.contains("cause is unknown") => opaque += 1,
             _ => {}
         }
-        if !qdriver::agree(a, b) {
+        if !s390x::agree(a, b) {
             differences.push(format!(
                 "{} {:?}:\n{}virsh: {a:?}\nours:  {b:?}",
                 c.label, c.flags, c.input
@@ -82,7 +87,7 @@ fn hypervisor_cpu_baseline_and_compare_equal_virsh() {
     }
     if std::env::var_os("CPUCOMPAT_RECORD").is_some() {
         let dir = qdriver::specs_dir();
-        qdriver::write_jsonl(&dir.join("s390x-baseline.jsonl"), &cases, &theirs);
+        s390x::write_jsonl(&dir.join("s390x-baseline.jsonl"), &cases, &theirs);
         std::fs::write(dir.join("s390x-qemu-7.2.qemucaps.xml"), &cache).expect("write cache");
     }
     eprintln!(
