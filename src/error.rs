@@ -86,12 +86,29 @@ fn cut(message: String) -> String {
     out
 }
 
+/// `text` on one line: control characters (a newline inside a quoted name or file name)
+/// written as escapes (`\n`, `\t`, `\u{1b}`), so that an error is always one line.
+fn one_line(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl Error {
     /// An error of `kind` about no input in particular.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
-            message: cut(message.into()),
+            message: one_line(cut(message.into())),
             file: None,
             line: 0,
             column: 0,
@@ -109,7 +126,7 @@ impl Error {
     /// The same error, about input `file` at `line` and `column` (0 when unknown).
     #[must_use]
     pub(crate) fn in_file(mut self, file: &str, line: u32, column: u32) -> Error {
-        self.file = Some(file.to_string());
+        self.file = Some(one_line(file.to_string()));
         self.line = line;
         self.column = if line == 0 { 0 } else { column };
         self
@@ -212,7 +229,7 @@ impl Error {
     /// using `fallback` when it has none).
     pub(crate) fn about(mut self, file: &str, fallback: cpucompat_xml::model::Pos) -> Error {
         if self.file.is_none() {
-            self.file = Some(file.to_string());
+            self.file = Some(one_line(file.to_string()));
             if self.line == 0 {
                 self.line = fallback.line;
                 self.column = fallback.column;
@@ -265,6 +282,20 @@ mod tests {
         assert_eq!(e(3, 0).to_string(), "a.xml:3: bad");
         assert_eq!(e(0, 7).to_string(), "a.xml: bad");
         assert_eq!(Error::new(ErrorKind::Argument, "bad").to_string(), "bad");
+    }
+
+    /// Found by the `engine_read` fuzz target: an XML error quoting input across a line
+    /// break printed as two lines.
+    #[test]
+    fn messages_and_file_names_stay_on_one_line() {
+        let e = Error::new(ErrorKind::Syntax, "malformed reference '&>\n ;'")
+            .in_file("a\nb.xml", 2, 17);
+        assert_eq!(
+            e.to_string(),
+            "a\\nb.xml:2:17: malformed reference '&>\\n ;'"
+        );
+        let e = Error::new(ErrorKind::UnknownName, "unknown CPU model Has\twell\u{1b}");
+        assert_eq!(e.to_string(), "unknown CPU model Has\\twell\\u{1b}");
     }
 
     #[test]

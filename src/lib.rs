@@ -104,6 +104,8 @@ mod engine;
 mod error;
 mod ext;
 pub mod fleet;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod host;
 mod hypervisor;
 mod input;

@@ -142,4 +142,36 @@ mod tests {
         cpu_map_model(b"<cpus><model name='M'><model name='M'/></model></cpus>");
         cpu_map_model(b"<cpus><model name='\x01'><signature family='6' model='1' stepping='9-3'/></model></cpus>");
     }
+
+    /// The committed seeds of a fuzz target (`fuzz/corpus/seed/TARGET/`): crashes found by
+    /// campaigns are kept there, so each is a regression test.
+    fn committed(target: &str) -> Vec<Vec<u8>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/seed")
+            .join(target);
+        let mut out: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        out.sort();
+        assert!(!out.is_empty(), "no seeds in {}", dir.display());
+        out
+    }
+
+    /// Each seed, and each seed cut at every 37th byte (the error paths).
+    fn with_prefixes(target: &str, f: fn(&[u8])) {
+        for s in committed(target) {
+            f(&s);
+            for cut in (1..s.len()).step_by(37) {
+                f(&s[..cut]);
+            }
+        }
+    }
+
+    #[test]
+    fn committed_seeds_hold() {
+        with_prefixes("catalog_ron", catalog_ron);
+        with_prefixes("cpu_map_features", cpu_map_features);
+        with_prefixes("cpu_map_model", cpu_map_model);
+    }
 }

@@ -40,7 +40,18 @@ impl From<PpcError> for Error {
             PpcError::UnknownQemuVersion(_) => ErrorKind::Unsupported,
             _ => ErrorKind::Invalid,
         };
-        Error::new(kind, e.to_string())
+        let at = match &e {
+            PpcError::BadPvrAt { line, column, .. } => Some(Pos {
+                line: *line,
+                column: *column,
+            }),
+            _ => None,
+        };
+        let out = Error::new(kind, e.to_string());
+        match at {
+            Some(p) => out.at(p),
+            None => out,
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! **Compat-mode baseline** (our extension): for a pool of hosts, the highest compat
 //! level every host supports, as a `host-model` guest naming it. With `S(h)` the modes
 //! host `h`'s QEMU family supports that libvirt can also name (`power<N>` in the map's
-//! range), and `top(h) = max S(h)` on the chain:
+//! range) and accepts on that host (libvirt reads the host's generation from its model
+//! name, QEMU from its PVR: a map whose model names and PVR patterns disagree must satisfy
+//! both), and `top(h) = max S(h)` on the chain:
 //!
 //! ```text
 //! baseline(pool) = meet { top(h) | h ∈ pool }       (Level::meet, i.e. the minimum)
@@ -22,7 +24,7 @@
 //! **Update** (`virCPUppc64Update`): a custom guest gets `match='exact'`; host-model,
 //! host-passthrough and maximum guests are left as they are. A written model's fallback
 //! reads as `allow` when absent, as libvirt's parser defaults it.
-use crate::{empty_def, model_name, model_ref, CompatMode, Cpu, Error, Ppc64};
+use crate::{convert_legacy, empty_def, model_name, model_ref, CompatMode, Cpu, Error, Ppc64};
 use cpucompat_lattice::Level;
 use cpucompat_xml::model::{CpuDef, CpuKind, Fallback, Match, Mode};
 
@@ -130,12 +132,21 @@ impl Ppc64 {
         let family = self
             .host_family(host)
             .ok_or_else(|| Error::HostFamilyUnknown(name()))?;
+        // libvirt's own check of a host-model guest's compat level (by the host's model
+        // name), as compare makes it.
+        let model = host
+            .model_name()
+            .and_then(|n| self.map.model(convert_legacy(n)));
+        let libvirt_accepts = |m: &CompatMode| {
+            model.is_some_and(|h| self.map.compat_fits(h.name(), m.name()).unwrap_or(false))
+        };
         Ok(self
             .qemu
             .compat_modes()
             .iter()
             .filter(|m| self.map.compat_level(m.name()).is_some())
             .filter(|m| self.qemu.supports(family, m))
+            .filter(|m| libvirt_accepts(m))
             .max_by_key(|m| m.level()))
     }
 
@@ -281,5 +292,36 @@ mod tests {
                 .to_string(),
             "no compatibility mode is supported by every host"
         );
+    }
+
+    #[test]
+    fn compat_baseline_is_what_libvirt_accepts_on_the_host_model() {
+        // Found by the law_ppc64 fuzz target: a map whose POWER8 carries POWER11's PVR
+        // pattern. QEMU (by the PVR) places the host in the POWER11 family, libvirt (by the
+        // name) refuses a compat level above power8 on it; the baseline must satisfy both.
+        let odd = LibvirtMap::new(
+            "t",
+            vec!["IBM".into()],
+            vec![
+                LibvirtModel::new(
+                    "POWER8",
+                    Some("IBM".into()),
+                    vec![(0x0082_0000, 0xffff_0000)],
+                ),
+                LibvirtModel::new(
+                    "POWER11",
+                    Some("IBM".into()),
+                    vec![(0x0082_0000, 0xffff_0000)],
+                ),
+            ],
+        )
+        .unwrap();
+        let ctx = Ppc64::new(std::sync::Arc::new(odd), QemuTable::newest().unwrap());
+        let mode = |name: &str| {
+            ctx.compat_baseline(&[Cpu::host_named(name)])
+                .map(|b| b.mode().name().to_string())
+        };
+        assert_eq!(mode("POWER8"), Ok("power8".to_string()));
+        assert_eq!(mode("POWER11"), Ok("power11".to_string()));
     }
 }

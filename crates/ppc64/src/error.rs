@@ -12,6 +12,17 @@ pub enum Error {
     /// A PVR text could not be read.
     #[error("invalid PVR '{0}': expected up to 8 hex digits such as 0x004e1202")]
     BadPvr(String),
+    /// The PVR of a `/proc/cpuinfo` `revision` line could not be read; 1-based line and
+    /// column of the PVR text.
+    #[error("invalid PVR '{text}': expected up to 8 hex digits such as 0x004e1202")]
+    BadPvrAt {
+        /// The PVR text.
+        text: String,
+        /// The line of the `revision` line.
+        line: u32,
+        /// The column where the PVR text starts.
+        column: u32,
+    },
     /// Baseline inputs name different models.
     #[error("CPUs are incompatible: model {found} differs from {first}")]
     BaselineModels {

@@ -24,6 +24,8 @@ mod baseline;
 mod compare;
 mod decode;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod libvirt;
 mod pvr;
 pub mod qemu;

@@ -80,7 +80,7 @@ impl Pvr {
     /// [`Error::BadPvr`] when the PVR there does not parse.
     pub fn from_cpuinfo(text: &str) -> Result<(Pvr, Option<String>), Error> {
         let mut cpu_name = None;
-        for line in text.lines() {
+        for (n, line) in text.lines().enumerate() {
             let Some((key, value)) = line.split_once(':') else {
                 continue;
             };
@@ -95,7 +95,19 @@ impl Pvr {
                     if let Some(start) = value.find("(pvr") {
                         let rest = &value[start + 4..];
                         let end = rest.find(')').unwrap_or(rest.len());
-                        return Ok((Pvr::parse(&rest[..end])?, cpu_name));
+                        let pvr = Pvr::parse(&rest[..end]).map_err(|_| {
+                            // Where the PVR text starts: after the key, ':', "(pvr" and
+                            // blanks.
+                            let pvr = &rest[..end];
+                            let at = key.len() + 1 + start + 4 + pvr.len() - pvr.trim_start().len();
+                            Error::BadPvrAt {
+                                text: pvr.to_string(),
+                                line: u32::try_from(n + 1).unwrap_or(u32::MAX),
+                                column: u32::try_from(line[..at].chars().count() + 1)
+                                    .unwrap_or(u32::MAX),
+                            }
+                        })?;
+                        return Ok((pvr, cpu_name));
                     }
                 }
                 _ => {}
@@ -159,6 +171,24 @@ mod tests {
         let (pvr, name) = Pvr::from_cpuinfo(text).unwrap();
         assert_eq!(pvr, Pvr::new(0x004e_1202));
         assert_eq!(name.as_deref(), Some("POWER9"));
+    }
+
+    #[test]
+    fn a_bad_cpuinfo_pvr_names_its_line_and_column() {
+        let e =
+            Pvr::from_cpuinfo("processor\t: 0\nrevision\t: 2.2 (pvr 004e 12023)\n").unwrap_err();
+        assert_eq!(
+            e,
+            Error::BadPvrAt {
+                text: " 004e 12023".into(),
+                line: 2,
+                column: 21
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid PVR ' 004e 12023': expected up to 8 hex digits such as 0x004e1202"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //!   line may get no reply yet, or several; an echoed `id` may hold QEMU's `inf`).
 //! * [`host_model`]: any text given as a host model is refused with an error or gives a
 //!   model that compares identical with itself.
+//! * [`catalog_ron`]: any text given as a catalog of QEMU's s390x models either fails with
+//!   an error naming the file, or gives a validated catalog whose Rust form is written.
 use crate::{parse_host_model, session, Engine, Release};
 use cpucompat_lattice::Relation;
 
@@ -35,6 +37,22 @@ pub fn host_model(data: &[u8]) {
     }
 }
 
+/// Attacks the catalog reader (the RON schema of `specs/catalog/s390x*.ron`).
+pub fn catalog_ron(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match crate::Catalog::parse("fuzz.ron", text) {
+        Ok(c) => {
+            assert!(!c.to_rust().is_empty());
+            for f in c.features() {
+                let _ = c.feature_bit(&f.name);
+            }
+        }
+        Err(e) => assert!(e.to_string().starts_with("fuzz.ron"), "{e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +64,40 @@ mod tests {
         host_model(br#"{"name":"z14","props":{"vx":false,"msa9":true}}"#);
         host_model(br#"{"return":{"model":{"name":"gen15a-base"}}}"#);
         host_model(b"[1,2");
+        let z = include_str!("../../../specs/catalog/s390x-7.2.ron");
+        catalog_ron(z.as_bytes());
+        catalog_ron(&z.as_bytes()[..z.len() / 3]);
+    }
+
+    /// The committed seeds of a fuzz target (`fuzz/corpus/seed/TARGET/`): crashes found by
+    /// campaigns are kept there, so each is a regression test.
+    fn committed(target: &str) -> Vec<Vec<u8>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/seed")
+            .join(target);
+        let mut out: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        out.sort();
+        assert!(!out.is_empty(), "no seeds in {}", dir.display());
+        out
+    }
+
+    /// Each seed, and each seed cut at every 37th byte (the error paths).
+    fn with_prefixes(target: &str, f: fn(&[u8])) {
+        for s in committed(target) {
+            f(&s);
+            for cut in (1..s.len()).step_by(37) {
+                f(&s[..cut]);
+            }
+        }
+    }
+
+    #[test]
+    fn committed_seeds_hold() {
+        with_prefixes("s390x_qmp", qmp_lines);
+        with_prefixes("s390x_host_model", host_model);
+        with_prefixes("s390x_catalog", catalog_ron);
     }
 }

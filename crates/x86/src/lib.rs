@@ -56,6 +56,8 @@ mod cpuid_text;
 mod data;
 mod decode;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod host_record;
 mod hvbaseline;
 mod hvcompare;

@@ -74,3 +74,10 @@ fn seeds_that_should_parse_do() {
         .count();
     assert!(ok_dumps >= 3, "{ok_dumps}");
 }
+
+#[test]
+fn xml_qemucaps_seeds_hold() {
+    for s in seeds("xml_qemucaps").into_iter().chain(all_seeds()) {
+        each_prefix(&s, fuzzing::qemucaps_bytes);
+    }
+}

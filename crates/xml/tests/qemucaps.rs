@@ -82,3 +82,18 @@ fn damaged_files_give_errors_not_panics() {
         }
     }
 }
+
+/// Found by the `xml_qemucaps` fuzz target: an error at the end of a file read through the
+/// wrapper of several top-level elements was placed inside the wrapper's end tag (past the
+/// last line's end) and named the wrapper.
+#[test]
+fn maxphysaddr_errors_at_the_end_stay_inside_the_input_and_never_name_the_wrapper() {
+    let e = |t: &str| qemucaps::maxphysaddr_limits(t).unwrap_err().to_string();
+    assert_eq!(e("<cpu>"), "1:6: expected 'cpu' tag, not the end of input");
+    assert_eq!(
+        e("<?xml version='1.0'?>\n<cpu>\n<model>a</model>"),
+        "3:17: expected 'cpu' tag, not the end of input"
+    );
+    // An unterminated processing instruction: the error is where the input ends.
+    assert_eq!(e("<cpu/>\n  <?pi x"), "2:9: expected '?>'");
+}
