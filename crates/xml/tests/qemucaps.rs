@@ -89,11 +89,17 @@ fn damaged_files_give_errors_not_panics() {
 #[test]
 fn maxphysaddr_errors_at_the_end_stay_inside_the_input_and_never_name_the_wrapper() {
     let e = |t: &str| qemucaps::maxphysaddr_limits(t).unwrap_err().to_string();
-    assert_eq!(e("<cpu>"), "1:6: expected 'cpu' tag, not the end of input");
+    assert_eq!(
+        e("<cpu>"),
+        "1:6: unexpected end of input: <cpu> opened at 1:1 is not closed"
+    );
     assert_eq!(
         e("<?xml version='1.0'?>\n<cpu>\n<model>a</model>"),
-        "3:17: expected 'cpu' tag, not the end of input"
+        "3:17: unexpected end of input: <cpu> opened at 2:1 is not closed"
     );
-    // An unterminated processing instruction: the error is where the input ends.
-    assert_eq!(e("<cpu/>\n  <?pi x"), "2:9: expected '?>'");
+    // An unterminated processing instruction: the error names where it starts.
+    assert_eq!(
+        e("<cpu/>\n  <?pi x"),
+        "2:3: unexpected end of input inside a processing instruction"
+    );
 }
