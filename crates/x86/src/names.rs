@@ -80,22 +80,33 @@ struct Table {
     slots: Vec<(Key, u32)>,
     /// `64 - log2(slots)`.
     shift: u32,
-    /// The names, for the bytes after the 16th.
-    names: Vec<Box<[u8]>>,
+    /// The bytes after the 16th of every name, one after another (one allocation).
+    tails: Vec<u8>,
+    /// Where name `i`'s tail is in `tails`: `offs[i]..offs[i + 1]`.
+    offs: Vec<u32>,
 }
 
 impl Table {
     fn new<'a>(names: impl Iterator<Item = &'a str>) -> Table {
-        let names: Vec<Box<[u8]>> = names.map(|n| n.as_bytes().into()).collect();
+        let names: Vec<&[u8]> = names.map(str::as_bytes).collect();
         let size = (names.len() * 2).next_power_of_two().max(16);
+        let mut tails = Vec::new();
+        let mut offs = Vec::with_capacity(names.len() + 1);
+        offs.push(0);
+        for n in &names {
+            tails.extend_from_slice(n.get(16..).unwrap_or_default());
+            // Catalogs are far below 4 GiB of names.
+            offs.push(u32::try_from(tails.len()).unwrap_or(u32::MAX));
+        }
         let mut t = Table {
             slots: vec![(Key::default(), 0); size],
             shift: 64 - size.trailing_zeros(),
-            names: Vec::new(),
+            tails,
+            offs,
         };
         for (i, n) in names.iter().enumerate() {
             // the first of two equal names wins, as in a map built in order
-            if t.find(n, &names).is_none() {
+            if t.get(n).is_none() {
                 let mut s = t.start(&Key::of(n));
                 while t.slots[s].1 != 0 {
                     s = (s + 1) & (size - 1);
@@ -103,7 +114,6 @@ impl Table {
                 t.slots[s] = (Key::of(n), u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
-        t.names = names;
         t
     }
 
@@ -112,8 +122,16 @@ impl Table {
         (k.hash() >> self.shift) as usize
     }
 
+    /// The bytes after the 16th of name `i`.
     #[inline]
-    fn find(&self, name: &[u8], names: &[Box<[u8]>]) -> Option<usize> {
+    fn tail(&self, i: usize) -> Option<&[u8]> {
+        let a = *self.offs.get(i)? as usize;
+        let b = *self.offs.get(i + 1)? as usize;
+        self.tails.get(a..b)
+    }
+
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<usize> {
         let k = Key::of(name);
         let mask = self.slots.len() - 1;
         let mut s = self.start(&k);
@@ -124,17 +142,12 @@ impl Table {
             }
             if key == k {
                 let i = i as usize - 1;
-                if name.len() <= 16 || names.get(i).is_some_and(|n| n[16..] == name[16..]) {
+                if name.len() <= 16 || self.tail(i) == name.get(16..) {
                     return Some(i);
                 }
             }
             s = (s + 1) & mask;
         }
-    }
-
-    #[inline]
-    fn get(&self, name: &[u8]) -> Option<usize> {
-        self.find(name, &self.names)
     }
 }
 
