@@ -10,6 +10,10 @@
 //! static in an `Arc` (a shallow copy of a few words). A broken committed catalog fails
 //! the build. A test checks that each embedded catalog equals the run-time compilation of
 //! its committed RON file.
+//!
+//! `ppc64_qemu()` and `ppc64_qemu_7_2()` are QEMU's POWER tables (newest upstream, 7.2),
+//! read and checked by [`crate::ppc64_qemu::Table::from_ron`] in `build.rs` and written as
+//! statics the same way.
 use crate::compile::{FeatureInfo, ModelInfo, VendorInfo};
 use crate::index::NameIndex;
 use crate::schema::{Alias, Arch, Decode, Location, Pvr, Reg, Signature};
@@ -59,3 +63,20 @@ embedded!(
     ppc64_libvirt_11_3,
     PPC64_LIBVIRT_11_3
 );
+
+/// The QEMU POWER tables written by `build.rs`.
+mod ppc64_qemu_data {
+    use crate::ppc64_qemu::{Alias, CompatMode, Family, Model, ModelCommands, PvrMatch, Table};
+    use std::borrow::Cow;
+    include!(concat!(env!("OUT_DIR"), "/ppc64_qemu_data.rs"));
+}
+
+/// QEMU's newest upstream POWER table (`specs/catalog/ppc64-qemu.ron`).
+pub fn ppc64_qemu() -> &'static crate::ppc64_qemu::Table {
+    &ppc64_qemu_data::PPC64_QEMU
+}
+
+/// QEMU 7.2's POWER table (`specs/catalog/ppc64-qemu-7.2.ron`).
+pub fn ppc64_qemu_7_2() -> &'static crate::ppc64_qemu::Table {
+    &ppc64_qemu_data::PPC64_QEMU_7_2
+}
