@@ -10,6 +10,11 @@
 //! static in an `Arc` (a shallow copy of a few words). A broken committed catalog fails
 //! the build. A test checks that each embedded catalog equals the run-time compilation of
 //! its committed RON file.
+//!
+//! `ppc64_qemu()` and `ppc64_qemu_7_2()` are QEMU's POWER tables (newest upstream, 7.2),
+//! read and checked by [`crate::ppc64_qemu::Table::from_ron`] in `build.rs` and written as
+//! statics the same way, as are `s390x_qemu()` and `s390x_qemu_7_2()`, QEMU's s390x tables
+//! ([`crate::s390x_qemu::Table::from_ron`]).
 use crate::compile::{FeatureInfo, ModelInfo, VendorInfo};
 use crate::index::NameIndex;
 use crate::schema::{Alias, Arch, Decode, Location, Pvr, Reg, Signature};
@@ -59,3 +64,38 @@ embedded!(
     ppc64_libvirt_11_3,
     PPC64_LIBVIRT_11_3
 );
+
+/// The QEMU POWER tables written by `build.rs`.
+mod ppc64_qemu_data {
+    use crate::ppc64_qemu::{Alias, CompatMode, Family, Model, ModelCommands, PvrMatch, Table};
+    use std::borrow::Cow;
+    include!(concat!(env!("OUT_DIR"), "/ppc64_qemu_data.rs"));
+}
+
+/// QEMU's newest upstream POWER table (`specs/catalog/ppc64-qemu.ron`).
+pub fn ppc64_qemu() -> &'static crate::ppc64_qemu::Table {
+    &ppc64_qemu_data::PPC64_QEMU
+}
+
+/// QEMU 7.2's POWER table (`specs/catalog/ppc64-qemu-7.2.ron`).
+pub fn ppc64_qemu_7_2() -> &'static crate::ppc64_qemu::Table {
+    &ppc64_qemu_data::PPC64_QEMU_7_2
+}
+
+/// The QEMU s390x tables written by `build.rs`.
+mod s390x_qemu_data {
+    use crate::s390x_qemu::{Definition, Feature, Group, Kind, Table};
+    use cpucompat_lattice::FeatureSet;
+    use std::borrow::Cow;
+    include!(concat!(env!("OUT_DIR"), "/s390x_qemu_data.rs"));
+}
+
+/// QEMU's newest upstream s390x table (`specs/catalog/s390x.ron`).
+pub fn s390x_qemu() -> &'static crate::s390x_qemu::Table {
+    &s390x_qemu_data::S390X_QEMU
+}
+
+/// QEMU 7.2's s390x table (`specs/catalog/s390x-7.2.ron`).
+pub fn s390x_qemu_7_2() -> &'static crate::s390x_qemu::Table {
+    &s390x_qemu_data::S390X_QEMU_7_2
+}

@@ -8,6 +8,12 @@
 //! way. The [`Compiled`] index is what the architecture adapters query: feature names to
 //! lattice bits and back (bit `i` = feature `i` of the catalog), vendors, and models with
 //! libvirt's inheritance resolved (see the `compile` module for the rules).
+//!
+//! QEMU's POWER tables (`specs/catalog/ppc64-qemu*.ron`) go the same way through the same
+//! RON reader: [`ppc64_qemu`] holds their schema and checks, `build.rs` embeds them
+//! ([`embedded::ppc64_qemu`], [`embedded::ppc64_qemu_7_2`]), and so do QEMU's s390x
+//! tables (`specs/catalog/s390x*.ron`, [`s390x_qemu`], [`embedded::s390x_qemu`],
+//! [`embedded::s390x_qemu_7_2`]).
 mod compile;
 pub mod embedded;
 mod error;
@@ -16,8 +22,10 @@ pub mod fuzzing;
 mod import;
 mod index;
 mod load;
+pub mod ppc64_qemu;
 mod ron;
 mod ron_io;
+pub mod s390x_qemu;
 pub mod schema;
 
 pub use compile::{Compiled, FeatureInfo, ModelInfo, VendorInfo};

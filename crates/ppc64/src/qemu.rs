@@ -3,10 +3,13 @@
 //!
 //! # Data
 //! The tables are data, not code: `specs/catalog/ppc64-qemu.ron` (newest upstream) and
-//! `specs/catalog/ppc64-qemu-7.2.ron` (QEMU 7.2) are embedded with `include_str!` and
-//! parsed and checked once, at first use ([`QemuTable::newest`], [`QemuTable::v7_2`]).
-//! Parsing checks every cross-reference (a model's family, a family's PCR levels, an
-//! alias's target, the QMP class order), so a bad table is an error, never a panic.
+//! `specs/catalog/ppc64-qemu-7.2.ron` (QEMU 7.2). The catalog crate reads and checks them
+//! at build time with its one RON reader (`cpucompat_catalog::ppc64_qemu`: every
+//! cross-reference, a model's family, a family's PCR levels, an alias's target, the QMP
+//! class order) and embeds them as statics, so a broken committed table fails the build
+//! with its file, line and column. At first use ([`QemuTable::newest`],
+//! [`QemuTable::v7_2`]) a static is only copied into this module's types; no text is
+//! parsed. [`QemuTable::parse`] reads other text the same way, at run time.
 //!
 //! # Rules
 //! **Compat check** (QEMU's `pcc_compat`): a family `F` can run compat mode `M` iff
@@ -36,83 +39,12 @@
 //! DdClass  same major DD; DD1.x always; DD2.0/2.1 ↔ class minor 0, DD2.2+ ↔ class minor 2
 //! ```
 use crate::{Error, Pvr};
+use cpucompat_catalog::ppc64_qemu::Table;
+use cpucompat_catalog::CatalogError;
 use cpucompat_lattice::{Bit, FeatureSet, Level};
-use serde::Deserialize;
 use std::sync::OnceLock;
 
-/// How a table's QEMU answers the CPU-model commands ppc does not implement
-/// (`query-cpu-model-expansion`, `-comparison`, `-baseline`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub enum ModelCommands {
-    /// The commands are not built in: `CommandNotFound` (QEMU 7.2).
-    CommandNotFound,
-    /// The commands exist as stubs: `GenericError` "... is not supported on this target".
-    GenericError,
-}
-
-/// The PVR matching rule of a family; see the module documentation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub enum PvrMatch {
-    /// Only the class's own PVR.
-    Exact,
-    /// Any PVR of the same processor version.
-    Base,
-    /// Same processor version and major DD level.
-    MajorDd,
-    /// Same processor version and DD class (POWER9 in newer QEMU).
-    DdClass,
-}
-
-#[derive(Deserialize)]
-#[serde(rename = "QemuTable")]
-struct RawTable {
-    release: String,
-    qmp_version: (u32, u32, u32),
-    refuse_newer_logical_pvr: bool,
-    model_commands: ModelCommands,
-    server_mask: u32,
-    compat_modes: Vec<RawMode>,
-    families: Vec<RawFamily>,
-    models: Vec<RawModel>,
-    aliases: Vec<RawAlias>,
-    qmp_class_order: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename = "CompatMode")]
-struct RawMode {
-    name: String,
-    logical_pvr: u32,
-    isa: String,
-    pcr_level: String,
-    max_vthreads: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(rename = "Family")]
-struct RawFamily {
-    name: String,
-    bases: Vec<u32>,
-    logical_pvr: Option<u32>,
-    pcr_supported: Vec<String>,
-    pvr_match: PvrMatch,
-}
-
-#[derive(Deserialize)]
-#[serde(rename = "Model")]
-struct RawModel {
-    name: String,
-    pvr: u32,
-    family: String,
-    description: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename = "Alias")]
-struct RawAlias {
-    alias: String,
-    model: String,
-}
+pub use cpucompat_catalog::ppc64_qemu::{ModelCommands, PvrMatch};
 
 /// An architecture compat mode (`power6` ... `power11`): a point of the level chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,34 +201,32 @@ pub struct QemuTable {
     qmp_order: Vec<usize>,
 }
 
-const NEWEST_RON: &str = include_str!("../../../specs/catalog/ppc64-qemu.ron");
-const V7_2_RON: &str = include_str!("../../../specs/catalog/ppc64-qemu-7.2.ron");
-
-fn cached(
-    cell: &'static OnceLock<Result<QemuTable, Error>>,
-    name: &str,
-    text: &str,
-) -> Result<&'static QemuTable, Error> {
-    cell.get_or_init(|| QemuTable::parse(name, text))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
 impl QemuTable {
-    /// The newest upstream table (with POWER11), parsed at first use.
+    /// The newest upstream table (with POWER11), embedded at build time.
+    ///
+    /// # Errors
+    /// None: the table was checked when the crate was built; the `Result` is kept for
+    /// callers that treat every table alike.
     pub fn newest() -> Result<&'static QemuTable, Error> {
-        static CELL: OnceLock<Result<QemuTable, Error>> = OnceLock::new();
-        cached(&CELL, "ppc64-qemu.ron", NEWEST_RON)
+        static CELL: OnceLock<QemuTable> = OnceLock::new();
+        Ok(CELL.get_or_init(|| QemuTable::from_checked(cpucompat_catalog::embedded::ppc64_qemu())))
     }
 
-    /// QEMU 7.2's table, parsed at first use.
+    /// QEMU 7.2's table, embedded at build time.
+    ///
+    /// # Errors
+    /// None, as for [`newest`](Self::newest).
     pub fn v7_2() -> Result<&'static QemuTable, Error> {
-        static CELL: OnceLock<Result<QemuTable, Error>> = OnceLock::new();
-        cached(&CELL, "ppc64-qemu-7.2.ron", V7_2_RON)
+        static CELL: OnceLock<QemuTable> = OnceLock::new();
+        Ok(CELL
+            .get_or_init(|| QemuTable::from_checked(cpucompat_catalog::embedded::ppc64_qemu_7_2())))
     }
 
     /// The table of a QEMU release named on the command line: none, `newest`, `master` or
     /// the newest table's release give the newest; `7.2` (or `7.2.x`) gives 7.2's.
+    ///
+    /// # Errors
+    /// [`Error::UnknownQemuVersion`] for any other release.
     pub fn for_version(version: Option<&str>) -> Result<&'static QemuTable, Error> {
         let newest = QemuTable::newest()?;
         match version {
@@ -307,121 +237,82 @@ impl QemuTable {
         }
     }
 
-    /// Parses and checks a table in the RON schema of `specs/catalog/ppc64-qemu*.ron`.
+    /// Reads and checks a table in the RON schema of `specs/catalog/ppc64-qemu*.ron`
+    /// (`cpucompat_catalog::ppc64_qemu`); `name` names the text in errors.
+    ///
+    /// # Errors
+    /// [`Error::Table`] with `line:column: what is wrong` at the first syntax, schema or
+    /// cross-reference error.
     pub fn parse(name: &str, text: &str) -> Result<QemuTable, Error> {
-        let raw: RawTable = ron::from_str(text).map_err(|e| Error::Table {
+        let table = Table::from_ron(text, name).map_err(|e| Error::Table {
             table: name.to_string(),
-            message: format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code),
+            message: match e {
+                CatalogError::Input {
+                    line,
+                    column,
+                    message,
+                    ..
+                } => format!("{line}:{column}: {message}"),
+                other => other.to_string(),
+            },
         })?;
-        let bad = |message: String| Error::Table {
-            table: name.to_string(),
-            message,
-        };
-        let mut modes = Vec::with_capacity(raw.compat_modes.len());
-        for (i, m) in raw.compat_modes.into_iter().enumerate() {
-            if modes.iter().any(|o: &CompatMode| o.name == m.name) {
-                return Err(bad(format!("duplicate compat mode '{}'", m.name)));
-            }
-            if i >= FeatureSet::CAPACITY {
-                return Err(bad("too many compat modes".into()));
-            }
-            modes.push(CompatMode {
-                name: m.name,
-                logical_pvr: m.logical_pvr,
-                isa: m.isa,
-                pcr_level: m.pcr_level,
-                max_vthreads: m.max_vthreads,
-                level: Level::new(i as u32 + 1),
-            });
+        Ok(QemuTable::from_checked(&table))
+    }
+
+    /// This module's view of a checked catalog table: the compat modes become the level
+    /// chain in table order.
+    fn from_checked(t: &Table) -> QemuTable {
+        QemuTable {
+            release: t.release().to_string(),
+            qmp_version: t.qmp_version(),
+            refuse_newer_logical_pvr: t.refuse_newer_logical_pvr(),
+            model_commands: t.model_commands(),
+            server_mask: t.server_mask(),
+            modes: t
+                .compat_modes()
+                .iter()
+                .enumerate()
+                .map(|(i, m)| CompatMode {
+                    name: m.name.to_string(),
+                    logical_pvr: m.logical_pvr,
+                    isa: m.isa.to_string(),
+                    pcr_level: m.pcr_level.to_string(),
+                    max_vthreads: m.max_vthreads,
+                    // At most FeatureSet::CAPACITY modes (checked by the reader).
+                    level: Level::new(i as u32 + 1),
+                })
+                .collect(),
+            families: t
+                .families()
+                .iter()
+                .map(|f| Family {
+                    name: f.name.to_string(),
+                    bases: f.bases.to_vec(),
+                    logical_pvr: f.logical_pvr,
+                    pcr_supported: f.pcr_supported.iter().map(|l| l.to_string()).collect(),
+                    pvr_match: f.pvr_match,
+                })
+                .collect(),
+            models: t
+                .models()
+                .iter()
+                .map(|m| QemuModel {
+                    name: m.name.to_string(),
+                    pvr: m.pvr,
+                    family: m.family,
+                    description: m.description.to_string(),
+                })
+                .collect(),
+            aliases: t
+                .aliases()
+                .iter()
+                .map(|a| Alias {
+                    alias: a.alias.to_string(),
+                    model: a.model.to_string(),
+                })
+                .collect(),
+            qmp_order: t.qmp_order().to_vec(),
         }
-        let mut families: Vec<Family> = Vec::with_capacity(raw.families.len());
-        for f in raw.families {
-            if families.iter().any(|o| o.name == f.name) {
-                return Err(bad(format!("duplicate family '{}'", f.name)));
-            }
-            for lvl in &f.pcr_supported {
-                if !modes.iter().any(|m| &m.pcr_level == lvl) {
-                    return Err(bad(format!(
-                        "family '{}' supports PCR level '{lvl}', which no compat mode has",
-                        f.name
-                    )));
-                }
-            }
-            families.push(Family {
-                name: f.name,
-                bases: f.bases,
-                logical_pvr: f.logical_pvr,
-                pcr_supported: f.pcr_supported,
-                pvr_match: f.pvr_match,
-            });
-        }
-        let mut models: Vec<QemuModel> = Vec::with_capacity(raw.models.len());
-        for m in raw.models {
-            let Some(family) = families.iter().position(|f| f.name == m.family) else {
-                return Err(bad(format!(
-                    "model '{}' names unknown family '{}'",
-                    m.name, m.family
-                )));
-            };
-            if !families[family].bases.contains(&(m.pvr & raw.server_mask)) {
-                return Err(bad(format!(
-                    "model '{}' has PVR {:#010x}, outside family '{}'",
-                    m.name, m.pvr, m.family
-                )));
-            }
-            if models.iter().any(|o| o.name == m.name) {
-                return Err(bad(format!("duplicate model '{}'", m.name)));
-            }
-            models.push(QemuModel {
-                name: m.name,
-                pvr: m.pvr,
-                family,
-                description: m.description,
-            });
-        }
-        let mut aliases = Vec::with_capacity(raw.aliases.len());
-        for a in raw.aliases {
-            let known = models.iter().any(|m| m.name == a.model)
-                || aliases.iter().any(|o: &Alias| o.alias == a.model);
-            if !known {
-                return Err(bad(format!(
-                    "alias '{}' names unknown model '{}'",
-                    a.alias, a.model
-                )));
-            }
-            aliases.push(Alias {
-                alias: a.alias,
-                model: a.model,
-            });
-        }
-        let qmp_order = match raw.qmp_class_order {
-            None => (0..models.len()).collect(),
-            Some(order) => {
-                let mut idx = Vec::with_capacity(order.len());
-                for n in &order {
-                    match models.iter().position(|m| &m.name == n) {
-                        Some(i) if !idx.contains(&i) => idx.push(i),
-                        _ => return Err(bad(format!("qmp_class_order: bad entry '{n}'"))),
-                    }
-                }
-                if idx.len() != models.len() {
-                    return Err(bad("qmp_class_order must list every model once".into()));
-                }
-                idx
-            }
-        };
-        Ok(QemuTable {
-            release: raw.release,
-            qmp_version: raw.qmp_version,
-            refuse_newer_logical_pvr: raw.refuse_newer_logical_pvr,
-            model_commands: raw.model_commands,
-            server_mask: raw.server_mask,
-            modes,
-            families,
-            models,
-            aliases,
-            qmp_order,
-        })
     }
 
     /// The QEMU release, e.g. `7.2`.
@@ -706,14 +597,33 @@ mod tests {
 
     #[test]
     fn bad_tables_are_errors_naming_the_problem() {
-        let text = NEWEST_RON.replace("family: \"POWER9\"", "family: \"POWER99\"");
+        let newest_ron = include_str!("../../../specs/catalog/ppc64-qemu.ron");
+        let text = newest_ron.replace("family: \"POWER9\"", "family: \"POWER99\"");
         let e = QemuTable::parse("t.ron", &text).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "qemu table t.ron: model 'power9_v2.0' names unknown family 'POWER99'"
+            "qemu table t.ron: 39:61: model 'power9_v2.0' names unknown family 'POWER99'"
         );
         let e = QemuTable::parse("t.ron", "QemuTable(").unwrap_err();
-        assert!(e.to_string().starts_with("qemu table t.ron: 1:"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "qemu table t.ron: 1:11: unexpected end of the text, expected a value"
+        );
+        let text = newest_ron.replace("max_vthreads: 2)", "max_vthreads: 2, smt: 4)");
+        let e = QemuTable::parse("t.ron", &text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "qemu table t.ron: 16:110: unknown field 'smt' in CompatMode, expected one of \
+             name, logical_pvr, isa, pcr_level, max_vthreads"
+        );
+    }
+
+    #[test]
+    fn embedded_tables_equal_a_run_time_read_of_the_committed_files() {
+        let newest_ron = include_str!("../../../specs/catalog/ppc64-qemu.ron");
+        let v7_2_ron = include_str!("../../../specs/catalog/ppc64-qemu-7.2.ron");
+        assert_eq!(&QemuTable::parse("n", newest_ron).unwrap(), newest());
+        assert_eq!(&QemuTable::parse("o", v7_2_ron).unwrap(), old());
     }
 
     #[test]

@@ -16,68 +16,18 @@
 //!   whole groups.
 //! * the TCG `max` model (the latest `qemu` model): a definition's (type, gen, GA) and a set.
 //!
-//! Compilation checks every name and turns lists into [`FeatureSet`]s; any mistake is a
-//! [`CatalogError`] naming the file, line and column.
-use crate::error::CatalogError;
+//! The schema, the reading and the checks (every name known, base ⊆ default ⊆ full, ...)
+//! belong to the catalog crate (`cpucompat_catalog::s390x_qemu`), whose one RON reader
+//! turns lists into [`FeatureSet`]s and any mistake into a [`CatalogError`] naming the
+//! file, line and column. Its build script embeds both committed tables as statics; this
+//! module indexes a checked table by name ([`Catalog::embedded`] at first use, or
+//! [`Catalog::parse`] for other text) and answers the adapter's questions about it.
+use cpucompat_catalog::s390x_qemu::Table;
+use cpucompat_catalog::CatalogError;
 use cpucompat_lattice::{Bit, FeatureSet};
-use serde::Deserialize;
 use std::collections::HashMap;
 
-/// How a feature is indicated to the machine (QEMU's `S390FeatType`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[allow(dead_code)]
-pub enum Kind {
-    /// An STFL/STFLE facility bit (bit 0 = most significant bit of byte 0).
-    Stfl,
-    /// SCLP configuration-characteristics bit.
-    SclpConfChar,
-    /// SCLP configuration-characteristics-extension bit.
-    SclpConfCharExt,
-    /// SCLP facility byte 134 bit.
-    SclpFac134,
-    /// SCLP per-CPU bit.
-    SclpCpu,
-    /// No bit of its own.
-    Misc,
-    /// PERFORM LOCKED OPERATION function code.
-    Plo,
-    /// PERFORM TIMING FACILITY FUNCTION function code.
-    Ptff,
-    /// CPACF KMAC query bit.
-    Kmac,
-    /// CPACF KMC query bit.
-    Kmc,
-    /// CPACF KM query bit.
-    Km,
-    /// CPACF KIMD query bit.
-    Kimd,
-    /// CPACF KLMD query bit.
-    Klmd,
-    /// CPACF PCKMO query bit.
-    Pckmo,
-    /// CPACF KMCTR query bit.
-    Kmctr,
-    /// CPACF KMF query bit.
-    Kmf,
-    /// CPACF KMO query bit.
-    Kmo,
-    /// CPACF PCC query bit.
-    Pcc,
-    /// CPACF PPNO/PRNO query bit.
-    Ppno,
-    /// CPACF KMA query bit.
-    Kma,
-    /// CPACF KDSA query bit.
-    Kdsa,
-    /// SORTL function code.
-    Sortl,
-    /// DFLTCC function code.
-    Dfltcc,
-    /// Ultravisor guest feature bit.
-    UvFeatGuest,
-    /// PFCR function code.
-    Pfcr,
-}
+pub use cpucompat_catalog::s390x_qemu::Kind;
 
 /// Which QEMU release's data to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -188,111 +138,26 @@ pub struct Catalog {
     listing: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCatalog {
-    qemu: String,
-    source: String,
-    features: Vec<RawFeature>,
-    groups: Vec<RawGroup>,
-    ignored_base: Vec<String>,
-    deprecated: Vec<String>,
-    max: RawMax,
-    #[serde(default)]
-    listing: Vec<String>,
-    models: Vec<RawModel>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFeature {
-    name: String,
-    kind: Kind,
-    bit: Option<u16>,
-    desc: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGroup {
-    name: String,
-    desc: String,
-    members: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMax {
-    #[serde(rename = "type")]
-    cpu_type: u16,
-    gen: u8,
-    ga: u8,
-    features: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawModel {
-    name: String,
-    #[serde(rename = "type")]
-    cpu_type: u16,
-    gen: u8,
-    ga: u8,
-    mha_pow: u8,
-    hmfai: u32,
-    desc: String,
-    base: Vec<String>,
-    default: Vec<String>,
-    full: Vec<String>,
-}
-
-/// A catalog compiled by the build script into plain data (see [`Catalog::to_rust`]).
-#[doc(hidden)]
-pub struct Parts {
-    /// The release.
-    pub release: &'static str,
-    /// The source.
-    pub source: &'static str,
-    /// `(name, kind, bit, desc)` in bitmap order.
-    pub features: &'static [(&'static str, Kind, Option<u16>, &'static str)],
-    /// `(name, desc, members)`.
-    pub groups: &'static [(&'static str, &'static str, [u64; 8])],
-    /// `(name, type, gen, ga, mha_pow, hmfai, desc, base, default, full)`.
-    #[allow(clippy::type_complexity)]
-    pub defs: &'static [(
-        &'static str,
-        u16,
-        u8,
-        u8,
-        u8,
-        u32,
-        &'static str,
-        [u64; 8],
-        [u64; 8],
-        [u64; 8],
-    )],
-    /// Ignored base features.
-    pub ignored_base: [u64; 8],
-    /// Deprecated features.
-    pub deprecated: [u64; 8],
-    /// The max model: definition index and features.
-    pub max: (usize, [u64; 8]),
-    /// The listing order.
-    pub listing: &'static [&'static str],
-}
-
 impl Catalog {
-    /// Builds a catalog from build-time data (already validated by [`Catalog::parse`]).
-    #[doc(hidden)]
-    pub fn from_parts(p: &Parts) -> Catalog {
-        let features: Vec<Feature> = p
-            .features
+    /// Reads and checks a catalog in the RON schema of `specs/catalog/s390x*.ron`; `file`
+    /// names it in errors.
+    ///
+    /// # Errors
+    /// [`CatalogError::Input`] at the first syntax, schema or consistency error.
+    pub fn parse(file: &str, text: &str) -> Result<Catalog, CatalogError> {
+        Table::from_ron(text, file).map(|t| Catalog::from_checked(&t))
+    }
+
+    /// This module's indexed view of a checked catalog table.
+    pub(crate) fn from_checked(t: &Table) -> Catalog {
+        let features: Vec<Feature> = t
+            .features()
             .iter()
-            .map(|&(name, kind, bit, desc)| Feature {
-                name: name.to_string(),
-                kind,
-                bit,
-                desc: desc.to_string(),
+            .map(|f| Feature {
+                name: f.name.to_string(),
+                kind: f.kind,
+                bit: f.bit,
+                desc: f.desc.to_string(),
             })
             .collect();
         let by_name = features
@@ -300,13 +165,13 @@ impl Catalog {
             .enumerate()
             .filter_map(|(i, f)| Some((f.name.clone(), Bit::new(i).ok()?)))
             .collect();
-        let groups: Vec<Group> = p
-            .groups
+        let groups: Vec<Group> = t
+            .groups()
             .iter()
-            .map(|&(name, desc, w)| Group {
-                name: name.to_string(),
-                desc: desc.to_string(),
-                members: FeatureSet::from_words(w),
+            .map(|g| Group {
+                name: g.name.to_string(),
+                desc: g.desc.to_string(),
+                members: g.members,
             })
             .collect();
         let group_by_name = groups
@@ -314,20 +179,20 @@ impl Catalog {
             .enumerate()
             .map(|(i, g)| (g.name.clone(), i))
             .collect();
-        let defs: Vec<Definition> = p
-            .defs
+        let defs: Vec<Definition> = t
+            .definitions()
             .iter()
             .map(|d| Definition {
-                name: d.0.to_string(),
-                cpu_type: d.1,
-                gen: d.2,
-                ga: d.3,
-                mha_pow: d.4,
-                hmfai: d.5,
-                desc: d.6.to_string(),
-                base: FeatureSet::from_words(d.7),
-                default: FeatureSet::from_words(d.8),
-                full: FeatureSet::from_words(d.9),
+                name: d.name.to_string(),
+                cpu_type: d.cpu_type,
+                gen: d.gen,
+                ga: d.ga,
+                mha_pow: d.mha_pow,
+                hmfai: d.hmfai,
+                desc: d.desc.to_string(),
+                base: d.base,
+                default: d.default,
+                full: d.full,
             })
             .collect();
         let def_by_name = defs
@@ -335,235 +200,24 @@ impl Catalog {
             .enumerate()
             .map(|(i, d)| (d.name.clone(), i))
             .collect();
+        let (def, max_features) = t.max_model();
         Catalog {
-            release: p.release.to_string(),
-            source: p.source.to_string(),
+            release: t.release().to_string(),
+            source: t.source().to_string(),
             features,
             by_name,
             groups,
             group_by_name,
             defs,
             def_by_name,
-            ignored_base: FeatureSet::from_words(p.ignored_base),
-            deprecated: FeatureSet::from_words(p.deprecated),
+            ignored_base: t.ignored_base(),
+            deprecated: t.deprecated(),
             max: MaxModel {
-                def: p.max.0,
-                features: FeatureSet::from_words(p.max.1),
-            },
-            listing: p.listing.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    /// Renders the catalog as the Rust expression of a [`Parts`] (used by the build
-    /// script to embed the catalogs).
-    #[doc(hidden)]
-    pub fn to_rust(&self) -> String {
-        use std::fmt::Write as _;
-        let w = |s: &FeatureSet| format!("{:?}", s.words());
-        let mut o = String::from("Parts {\n");
-        let _ = writeln!(o, "    release: {:?},", self.release);
-        let _ = writeln!(o, "    source: {:?},", self.source);
-        o.push_str("    features: &[\n");
-        for f in &self.features {
-            let _ = writeln!(
-                o,
-                "        ({:?}, Kind::{:?}, {:?}, {:?}),",
-                f.name, f.kind, f.bit, f.desc
-            );
-        }
-        o.push_str("    ],\n    groups: &[\n");
-        for g in &self.groups {
-            let _ = writeln!(
-                o,
-                "        ({:?}, {:?}, {}),",
-                g.name,
-                g.desc,
-                w(&g.members)
-            );
-        }
-        o.push_str("    ],\n    defs: &[\n");
-        for d in &self.defs {
-            let _ = writeln!(
-                o,
-                "        ({:?}, {}, {}, {}, {}, {}, {:?}, {}, {}, {}),",
-                d.name,
-                d.cpu_type,
-                d.gen,
-                d.ga,
-                d.mha_pow,
-                d.hmfai,
-                d.desc,
-                w(&d.base),
-                w(&d.default),
-                w(&d.full)
-            );
-        }
-        o.push_str("    ],\n");
-        let _ = writeln!(o, "    ignored_base: {},", w(&self.ignored_base));
-        let _ = writeln!(o, "    deprecated: {},", w(&self.deprecated));
-        let _ = writeln!(o, "    max: ({}, {}),", self.max.def, w(&self.max.features));
-        let _ = writeln!(o, "    listing: &{:?},", self.listing);
-        o.push('}');
-        o
-    }
-
-    /// Parses and validates a catalog; `file` names it in errors.
-    pub fn parse(file: &str, text: &str) -> Result<Catalog, CatalogError> {
-        let raw: RawCatalog = ron::from_str(text).map_err(|e| CatalogError::Syntax {
-            file: file.to_string(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
-        let at = |needle: &str| locate(text, needle);
-        let bad = |needle: &str, message: String| {
-            let (line, column) = at(needle);
-            CatalogError::Invalid {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-            }
-        };
-        if raw.features.len() > FeatureSet::CAPACITY {
-            return Err(bad(
-                "features:",
-                format!(
-                    "{} features exceed the capacity of {}",
-                    raw.features.len(),
-                    FeatureSet::CAPACITY
-                ),
-            ));
-        }
-        let mut features = Vec::with_capacity(raw.features.len());
-        let mut by_name = HashMap::new();
-        for (i, f) in raw.features.into_iter().enumerate() {
-            let bit = Bit::new(i).map_err(|e| bad("features:", e.to_string()))?;
-            if by_name.insert(f.name.clone(), bit).is_some() {
-                return Err(bad(
-                    &format!("\"{}\"", f.name),
-                    format!("duplicate feature '{}'", f.name),
-                ));
-            }
-            features.push(Feature {
-                name: f.name,
-                kind: f.kind,
-                bit: f.bit,
-                desc: f.desc,
-            });
-        }
-        let feature_set = |names: &[String], groups: &[Group], gidx: &HashMap<String, usize>| {
-            let mut s = FeatureSet::EMPTY;
-            for n in names {
-                if let Some(b) = by_name.get(n) {
-                    s.insert(*b);
-                } else if let Some(g) = gidx.get(n) {
-                    s |= groups[*g].members;
-                } else {
-                    return Err(bad(
-                        &format!("\"{n}\""),
-                        format!("unknown feature or group '{n}'"),
-                    ));
-                }
-            }
-            Ok(s)
-        };
-        let mut groups: Vec<Group> = Vec::new();
-        let mut group_by_name = HashMap::new();
-        for g in raw.groups {
-            if by_name.contains_key(&g.name) || group_by_name.contains_key(&g.name) {
-                return Err(bad(
-                    &format!("name: \"{}\"", g.name),
-                    format!("duplicate feature or group '{}'", g.name),
-                ));
-            }
-            let members = feature_set(&g.members, &[], &HashMap::new())?;
-            if members.is_empty() {
-                return Err(bad(
-                    &format!("name: \"{}\"", g.name),
-                    format!("group '{}' has no members", g.name),
-                ));
-            }
-            group_by_name.insert(g.name.clone(), groups.len());
-            groups.push(Group {
-                name: g.name,
-                desc: g.desc,
-                members,
-            });
-        }
-        let mut defs: Vec<Definition> = Vec::new();
-        let mut def_by_name = HashMap::new();
-        for m in raw.models {
-            if def_by_name.contains_key(&m.name) {
-                return Err(bad(
-                    &format!("name: \"{}\"", m.name),
-                    format!("duplicate model '{}'", m.name),
-                ));
-            }
-            let base = feature_set(&m.base, &groups, &group_by_name)?;
-            let default = feature_set(&m.default, &groups, &group_by_name)?;
-            let full = feature_set(&m.full, &groups, &group_by_name)?;
-            if !base.is_subset(&default) || !default.is_subset(&full) {
-                return Err(bad(
-                    &format!("name: \"{}\"", m.name),
-                    format!(
-                        "model '{}': base must be within default, default within full",
-                        m.name
-                    ),
-                ));
-            }
-            def_by_name.insert(m.name.clone(), defs.len());
-            defs.push(Definition {
-                name: m.name,
-                cpu_type: m.cpu_type,
-                gen: m.gen,
-                ga: m.ga,
-                mha_pow: m.mha_pow,
-                hmfai: m.hmfai,
-                desc: m.desc,
-                base,
-                default,
-                full,
-            });
-        }
-        if defs.is_empty() {
-            return Err(bad("models:", "the catalog has no models".into()));
-        }
-        let ignored_base = feature_set(&raw.ignored_base, &groups, &group_by_name)?;
-        let deprecated = feature_set(&raw.deprecated, &groups, &group_by_name)?;
-        let max_features = feature_set(&raw.max.features, &groups, &group_by_name)?;
-        let max_def = defs
-            .iter()
-            .position(|d| {
-                d.cpu_type == raw.max.cpu_type && d.gen == raw.max.gen && d.ga == raw.max.ga
-            })
-            .ok_or_else(|| bad("max:", "the max model names no definition".into()))?;
-        let cat = Catalog {
-            release: raw.qemu,
-            source: raw.source,
-            features,
-            by_name,
-            groups,
-            group_by_name,
-            defs,
-            def_by_name,
-            ignored_base,
-            deprecated,
-            max: MaxModel {
-                def: max_def,
+                def,
                 features: max_features,
             },
-            listing: raw.listing,
-        };
-        for n in &cat.listing {
-            if n != "qemu" && n != "max" && cat.static_or_default(n).is_none() {
-                return Err(bad(
-                    &format!("\"{n}\""),
-                    format!("listing names unknown model '{n}'"),
-                ));
-            }
+            listing: t.listing().iter().map(|n| n.to_string()).collect(),
         }
-        Ok(cat)
     }
 
     fn static_or_default(&self, name: &str) -> Option<(usize, bool)> {
@@ -671,18 +325,5 @@ impl Catalog {
             }
         }
         Ok(s)
-    }
-}
-
-/// Line and column (1-based) of the first occurrence of `needle`, or (0, 0).
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    match text.find(needle) {
-        Some(at) => {
-            let before = &text[..at];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            (line, column)
-        }
-        None => (0, 0),
     }
 }

@@ -5,34 +5,9 @@
 //!   for word, because QMP clients (libvirt) match on them.
 //! * [`HostModelError`]: a `--host-model` file cannot be used.
 
-/// A catalog file is malformed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CatalogError {
-    /// Not RON, or not the catalog schema.
-    #[error("{file}:{line}:{column}: {message}")]
-    Syntax {
-        /// The file.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What the parser expected.
-        message: String,
-    },
-    /// Well-formed but inconsistent.
-    #[error("{file}:{line}:{column}: {message}")]
-    Invalid {
-        /// The file.
-        file: String,
-        /// 1-based line (0 when unknown).
-        line: usize,
-        /// 1-based column (0 when unknown).
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
+/// A catalog file is malformed: the catalog layer's one error type, which reads and
+/// checks the s390x tables.
+pub use cpucompat_catalog::CatalogError;
 
 /// A model request QEMU would refuse, with QEMU's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
