@@ -43,7 +43,10 @@ if ! command -v gcc >/dev/null 2>&1; then
 else
   exe="$tmp/cpucompat_example"
   if command -v pkg-config >/dev/null 2>&1; then
-    flags=$(PKG_CONFIG_PATH="$rel/pkgconfig" pkg-config --cflags --libs cpucompat-uninstalled)
+    # The prefix is set here too: a build script that did not rerun (a moved checkout) may
+    # have left another directory in the file.
+    flags=$(PKG_CONFIG_PATH="$rel/pkgconfig" pkg-config --define-variable=prefix="$rel" \
+      --define-variable=includedir="$root/crates/capi/include" --cflags --libs cpucompat-uninstalled)
   else
     echo "note: pkg-config is not installed; passing -I/-L by hand"
     flags="-I$root/crates/capi/include -L$rel -lcpucompat_c"
