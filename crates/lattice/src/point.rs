@@ -80,6 +80,10 @@ pub enum MeetError {
 
 impl Point {
     /// The component-wise meet: the richest point below both.
+    ///
+    /// # Errors
+    /// [`MeetError::Arch`] when the architectures differ, [`MeetError::Vendor`] when the
+    /// vendors have no meet.
     pub fn meet(&self, other: &Point) -> Result<Point, MeetError> {
         if self.arch != other.arch {
             return Err(MeetError::Arch);
@@ -94,6 +98,10 @@ impl Point {
     }
 
     /// The meet of every point of a pool, streaming: `O(1)` memory.
+    ///
+    /// # Errors
+    /// As [`Point::meet`], for the first pair that has no meet; [`MeetError::Empty`] for an
+    /// empty pool.
     pub fn meet_all<'a, I: IntoIterator<Item = &'a Point>>(pool: I) -> Result<Point, MeetError> {
         let mut it = pool.into_iter();
         let first = *it.next().ok_or(MeetError::Empty)?;

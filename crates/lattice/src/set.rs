@@ -23,6 +23,9 @@ pub struct CapacityError(pub usize);
 
 impl Bit {
     /// Checked constructor: `index` must be below [`FeatureSet::CAPACITY`].
+    ///
+    /// # Errors
+    /// [`CapacityError`] when `index` is not below [`FeatureSet::CAPACITY`].
     pub const fn new(index: usize) -> Result<Bit, CapacityError> {
         if index < FeatureSet::CAPACITY {
             Ok(Bit(index as u16))
@@ -50,6 +53,9 @@ impl FeatureSet {
     pub const EMPTY: FeatureSet = FeatureSet { words: [0; WORDS] };
 
     /// The set of the first `n` bits: the top of a universe of `n` features.
+    ///
+    /// # Errors
+    /// [`CapacityError`] when `n` exceeds [`FeatureSet::CAPACITY`].
     pub fn universe(n: usize) -> Result<FeatureSet, CapacityError> {
         if n > Self::CAPACITY {
             return Err(CapacityError(n));

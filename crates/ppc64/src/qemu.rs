@@ -464,6 +464,11 @@ impl QemuTable {
 
     /// `-machine pseries,max-cpu-compat=<compat> -cpu <cpu>`: the mode the vCPUs start in,
     /// or QEMU's failure.
+    ///
+    /// # Errors
+    /// [`MaxCompatError::InvalidMode`] for a mode this QEMU lacks, [`MaxCompatError::UnknownCpu`]
+    /// for a CPU it does not know, [`MaxCompatError::NotValidForCpu`] when the CPU's family
+    /// cannot run the mode.
     pub fn max_cpu_compat(&self, cpu: &str, compat: &str) -> Result<&CompatMode, MaxCompatError> {
         let mode = self
             .compat_mode(compat)

@@ -310,6 +310,9 @@ impl Catalog {
     }
 
     /// Parses a list of feature or group names into a set.
+    ///
+    /// # Errors
+    /// The first name that is neither a feature nor a group of this catalog.
     pub fn set_of<'a>(
         &self,
         names: impl IntoIterator<Item = &'a str>,

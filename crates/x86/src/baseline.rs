@@ -77,6 +77,11 @@ pub struct BaselineOptions {
 
 impl X86 {
     /// The baseline of a pool of CPU definitions.
+    ///
+    /// # Errors
+    /// [`X86Error::NoModel`] for a definition without a model, an unknown model, feature or
+    /// vendor name, a vendor mismatch in the pool, and [`X86Error::Incompatible`] when the pool
+    /// has nothing in common.
     pub fn baseline(&self, cpus: &[CpuDef], opts: &BaselineOptions) -> Result<CpuDef, X86Error> {
         if let Some((index, cpu)) = cpus
             .iter()
@@ -95,6 +100,9 @@ impl X86 {
     /// hosts is folded one definition at a time. Same rules and errors as
     /// [`X86::baseline`], except that a definition without a model is reported when the
     /// fold reaches it.
+    ///
+    /// # Errors
+    /// As [`X86::baseline`].
     pub fn baseline_iter<I, B>(&self, cpus: I, opts: &BaselineOptions) -> Result<CpuDef, X86Error>
     where
         I: IntoIterator<Item = B>,
@@ -236,6 +244,10 @@ impl X86 {
     }
 
     /// Every feature a definition implies, sorted by name (`virCPUExpandFeatures`).
+    ///
+    /// # Errors
+    /// [`X86Error::NoModel`] for a definition without a model, and an unknown model or feature
+    /// name.
     pub fn expand(&self, cpu: &CpuDef) -> Result<CpuDef, X86Error> {
         let model = named_model(cpu).ok_or(X86Error::NoModel {
             index: 0,

@@ -158,6 +158,10 @@ impl X86 {
     }
 
     /// Compares a guest (or host-type) definition with a host definition.
+    ///
+    /// # Errors
+    /// An unknown model, feature or vendor name, once the architecture and vendor checks have
+    /// passed (a mismatch there is a reason, not an error).
     pub fn compare(&self, host: &CpuDef, guest: &CpuDef) -> Result<Comparison, X86Error> {
         if named_model(host).is_none() {
             let r = Reason::new(Rule::LibvirtHost, "unknown host CPU", None);
@@ -337,6 +341,10 @@ impl X86 {
     /// * the model's removed features not listed are appended as `disable`.
     ///
     /// Pass the host through [`X86::copy_migratable`] first to get what libvirt gives QEMU.
+    ///
+    /// # Errors
+    /// [`X86Error::UnknownHostCpu`] when a host-model guest meets a host without a model,
+    /// and an unknown model or feature name in either definition.
     pub fn update(&self, guest: &CpuDef, host: &CpuDef) -> Result<CpuDef, X86Error> {
         if guest.kind == CpuKind::Host
             || matches!(guest.mode, Mode::HostPassthrough | Mode::Maximum)

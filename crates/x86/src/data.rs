@@ -236,11 +236,17 @@ impl X86 {
 
     /// The features decode works from: the dump's catalog features, minus `hle` and `rtm`
     /// when the TSX erratum applies to the dump's vendor and signature.
+    ///
+    /// # Errors
+    /// As [`X86::data_features`], and a dump whose vendor or signature cannot be read.
     pub fn read_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
         Ok(self.detect(data)?.features)
     }
 
     /// The catalog features whose bit is set in a dump (no vendor or TSX processing).
+    ///
+    /// # Errors
+    /// A dump item that is not x86 CPUID or MSR data.
     pub fn data_features(&self, data: &CpuData) -> Result<FeatureSet, X86Error> {
         let mut features = FeatureSet::EMPTY;
         for (key, regs) in items(data)? {

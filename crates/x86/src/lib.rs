@@ -183,6 +183,9 @@ impl X86 {
     /// The set a definition denotes: its model's features, then its `<feature>`s in
     /// document order (force/require add, disable/forbid remove, optional is skipped before
     /// the name is even looked up). A host definition's policies count as require.
+    ///
+    /// # Errors
+    /// An unknown model or feature name, with its position.
     pub fn features_of(&self, cpu: &CpuDef) -> Result<FeatureSet, X86Error> {
         let mut set = match named_model(cpu) {
             Some(m) => self.model_features(&m.name, m.pos)?,

@@ -103,22 +103,36 @@ fn check_size(text: &str, limits: &Limits) -> Result<(), XmlError> {
 /// (`<cpuTest>`, `<container>`), domain XML (`domain/cpu`), `virsh capabilities`
 /// (`capabilities/host/cpu`) and domain capabilities (the supported host-model `<mode>`,
 /// read as a guest `<cpu>`). No definition at all is an error.
+///
+/// # Errors
+/// An [`XmlError`] with line and column for input that is not well formed, refused (DTD,
+/// entities, limits) or not CPU XML, and when no definition is found.
 pub fn parse_cpus(text: &str) -> Result<Vec<CpuDef>, XmlError> {
     parse_cpus_with(text, &Limits::default())
 }
 
 /// [`parse_cpus`] with explicit limits.
+///
+/// # Errors
+/// As [`parse_cpus`], with `limits` instead of the defaults.
 pub fn parse_cpus_with(text: &str, limits: &Limits) -> Result<Vec<CpuDef>, XmlError> {
     check_size(text, limits)?;
     CpuReader::scoped(text.as_bytes(), *limits, true).collect()
 }
 
 /// The `<cpudata>` dump in `text` (the top-level element), with the default [`Limits`].
+///
+/// # Errors
+/// An [`XmlError`] with line and column for input that is not well formed, refused, or not a
+/// `<cpudata>` document.
 pub fn parse_cpudata(text: &str) -> Result<CpuData, XmlError> {
     parse_cpudata_with(text, &Limits::default())
 }
 
 /// [`parse_cpudata`] with explicit limits.
+///
+/// # Errors
+/// As [`parse_cpudata`], with `limits` instead of the defaults.
 pub fn parse_cpudata_with(text: &str, limits: &Limits) -> Result<CpuData, XmlError> {
     check_size(text, limits)?;
     let mut sc = Scanner::new(text.as_bytes(), *limits, true, Target::CpuData);

@@ -97,12 +97,18 @@ const ARCH_PATHS: &[(&[&str], Option<&str>)] = &[
 ];
 
 /// [`sniff_reader`] over bytes in memory.
+///
+/// # Errors
+/// As [`sniff_reader`].
 pub fn sniff(bytes: &[u8]) -> Result<Sniffed, XmlError> {
     sniff_reader(bytes)
 }
 
 /// Decides what a document is by reading as little of it as needed (see the module docs).
 /// Errors are those of parsing, in the part read.
+///
+/// # Errors
+/// An [`XmlError`] for the first parse error in the part read, or a read failure.
 pub fn sniff_reader<R: BufRead>(mut src: R) -> Result<Sniffed, XmlError> {
     // Rule 1: a BOM and whitespace, then '<' or not.
     let mut skipped: Vec<u8> = Vec::new();
