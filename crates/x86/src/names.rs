@@ -73,8 +73,9 @@ impl Key {
     }
 }
 
-/// One table: names to indices.
-#[derive(Clone, Debug, Default)]
+/// One table: names to indices. Built only by [`Table::new`] (no `Default`), which gives it
+/// at least 16 slots, so a lookup's mask `slots.len() - 1` is always valid.
+#[derive(Clone, Debug)]
 struct Table {
     /// `(key, index + 1)`; index 0 marks a free slot.
     slots: Vec<(Key, u32)>,
@@ -152,7 +153,7 @@ impl Table {
 }
 
 /// The feature, model and vendor tables of one catalog.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Indexes {
     features: Table,
     models: Table,
